@@ -1,0 +1,29 @@
+# The two commands of the README: `make lab` and `make test`. Each creates .venv on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.rnnlab-installed
+EXTRAS ?= lab,test
+
+.PHONY: install lab test bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	touch $@
+
+install: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/00_index.ipynb
+
+# Notebooks run in smoke mode (RNNLAB_SMOKE=1) inside the tests; figures render off-screen.
+test: $(STAMP)
+	RNNLAB_SMOKE=1 MPLBACKEND=Agg $(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_simulate.py
+	$(BIN)/python benchmarks/bench_widget.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

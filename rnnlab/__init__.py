@@ -1,0 +1,52 @@
+"""rnnlab: a lab for the stability of recurrent neural networks.
+
+The analysis side (this package's top level) needs only numpy and scipy; ``rnnlab.plots`` needs
+matplotlib and ``rnnlab.widgets`` ipywidgets, and both load on first use.
+"""
+
+from importlib import import_module
+
+from .activations import ACTIVATIONS, Activation, get_activation
+from .fixed_points import FixedPoint, FixedPoints, classify, find_fixed_points
+from .models import FiringRateModel, FiringRateRNN, Hopfield, LinearSystem, Model, RateRNN
+from .phase import PhasePortrait, phase_portrait
+from .simulate import DivergenceError, DivergenceWarning, Trajectory, simulate
+from .spectrum import Spectrum, jacobian_spectrum
+from .weights import gaussian_weights, sparse_weights
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ACTIVATIONS",
+    "Activation",
+    "get_activation",
+    "Model",
+    "LinearSystem",
+    "RateRNN",
+    "FiringRateRNN",
+    "Hopfield",
+    "FiringRateModel",
+    "gaussian_weights",
+    "sparse_weights",
+    "simulate",
+    "Trajectory",
+    "DivergenceError",
+    "DivergenceWarning",
+    "find_fixed_points",
+    "FixedPoint",
+    "FixedPoints",
+    "classify",
+    "jacobian_spectrum",
+    "Spectrum",
+    "phase_portrait",
+    "PhasePortrait",
+]
+
+_LAZY = ("plots", "widgets")
+
+
+def __getattr__(name):
+    # Plotting and widget modules pull in matplotlib and ipywidgets: load them on first use only.
+    if name in _LAZY:
+        return import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'rnnlab' has no attribute {name!r}")

@@ -1,0 +1,225 @@
+"""Fixed points of any model by multi-start Newton iteration with the exact Jacobian."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .models._base import check_model, check_state
+
+__all__ = ["FixedPoint", "FixedPoints", "find_fixed_points", "classify"]
+
+KINDS = ("stable node", "stable focus", "saddle", "unstable node", "unstable focus", "non-hyperbolic")
+
+
+def classify(eigenvalues, tol: float = 1e-8) -> str:
+    """The kind of a fixed point from the eigenvalues of its Jacobian.
+
+    ``"non-hyperbolic"`` if some eigenvalue has ``|Re| <= tol``; otherwise ``"saddle"`` if the
+    real parts have both signs; otherwise a stable or unstable ``"node"`` (all eigenvalues real)
+    or ``"focus"`` (some complex pair).
+
+    Examples
+    --------
+    >>> classify([-1.0 + 2.0j, -1.0 - 2.0j])
+    'stable focus'
+    >>> classify([-1.0, 3.0])
+    'saddle'
+    """
+    lam = np.asarray(eigenvalues)
+    re, im = lam.real, lam.imag
+    if np.any(np.abs(re) <= tol):
+        return "non-hyperbolic"
+    if np.any(re > 0) and np.any(re < 0):
+        return "saddle"
+    shape = "focus" if np.any(np.abs(im) > tol) else "node"
+    return f"{'stable' if np.all(re < 0) else 'unstable'} {shape}"
+
+
+@dataclass(frozen=True, eq=False)
+class FixedPoint:
+    """One fixed point: state, Jacobian eigenvalues, residual ``|f(x)|_inf`` and kind."""
+
+    x: np.ndarray
+    eigenvalues: np.ndarray
+    residual: float
+    kind: str
+
+    @property
+    def stable(self) -> bool:
+        """Linearly stable: every eigenvalue has a negative real part."""
+        return self.kind.startswith("stable")
+
+
+@dataclass(frozen=True, eq=False)
+class FixedPoints:
+    """The distinct fixed points found by :func:`find_fixed_points`, with solver diagnostics.
+
+    Attributes
+    ----------
+    x : ndarray, shape (K, n)
+        The fixed points, sorted lexicographically.
+    eigenvalues : ndarray of complex, shape (K, n)
+        Eigenvalues of the Jacobian at each, sorted by decreasing real part.
+    residual : ndarray, shape (K,)
+        ``max_i |f_i(x)|`` at each.
+    kinds : tuple of str
+        :func:`classify` of each.
+    n_starts, n_converged : int
+        Newton starts, and how many of them converged.
+    """
+
+    x: np.ndarray
+    eigenvalues: np.ndarray
+    residual: np.ndarray
+    kinds: tuple
+    n_starts: int
+    n_converged: int
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def __getitem__(self, i) -> FixedPoint:
+        return FixedPoint(self.x[i], self.eigenvalues[i], float(self.residual[i]), self.kinds[i])
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    @property
+    def stable(self) -> np.ndarray:
+        """Boolean mask of the linearly stable fixed points."""
+        return np.array([k.startswith("stable") for k in self.kinds], dtype=bool)
+
+    def __repr__(self) -> str:
+        counts = {k: self.kinds.count(k) for k in KINDS if k in self.kinds}
+        return f"FixedPoints({len(self)} found from {self.n_starts} starts: {counts})"
+
+
+def find_fixed_points(
+    model,
+    x0=None,
+    *,
+    box=None,
+    n_starts: int = 64,
+    rng=None,
+    t: float = 0.0,
+    tol: float = 1e-10,
+    max_iter: int = 100,
+    distinct_tol: float = 1e-6,
+    hyperbolic_tol: float = 1e-8,
+) -> FixedPoints:
+    """Find fixed points ``f(t, x) = 0`` by damped Newton iteration from many starts at once.
+
+    Parameters
+    ----------
+    model : Model
+        Any model of the zoo; its exact Jacobian drives Newton's method.
+    x0 : array_like, shape (m, n), optional
+        Starting states. If omitted, ``n_starts`` states are drawn uniformly from ``box``.
+    box : array_like, shape (n, 2) or (2,), optional
+        Lower and upper bounds of the random starts (per coordinate, or one pair for all);
+        default ``(-5, 5)``.
+    n_starts : int
+        Number of random starts when ``x0`` is omitted.
+    rng : int or numpy.random.Generator, optional
+        Source of the random starts.
+    t : float
+        Time at which a time-varying input is frozen.
+    tol : float
+        Convergence threshold on ``max_i |f_i(x)|``.
+    max_iter : int
+        Newton iterations per start.
+    distinct_tol : float
+        Fixed points closer than this (max norm, relative to ``1 + |x|``) are the same.
+    hyperbolic_tol : float
+        Threshold on ``|Re lambda|`` for "non-hyperbolic"; see :func:`classify`.
+
+    Returns
+    -------
+    FixedPoints
+
+    Examples
+    --------
+    >>> from rnnlab import RateRNN
+    >>> fps = find_fixed_points(RateRNN([[2.0]]), rng=0)   # x = 2 tanh(x): three fixed points
+    >>> fps.kinds
+    ('stable node', 'unstable node', 'stable node')
+    """
+    check_model(model)
+    n = model.n
+    if x0 is None:
+        if not isinstance(n_starts, (int, np.integer)) or n_starts < 1:
+            raise ValueError(f"n_starts must be a positive integer, got {n_starts!r}")
+        lo, hi = _check_box(box, n)
+        x = np.random.default_rng(rng).uniform(lo, hi, size=(n_starts, n))
+    else:
+        x = check_state(x0, n, "x0").reshape(-1, n).copy()
+
+    f = lambda z: model.vector_field(t, z)  # noqa: E731
+    with np.errstate(over="ignore", invalid="ignore"):
+        x, res = _newton(f, lambda z: model.jacobian(t, z), x, tol, max_iter)
+    converged = np.isfinite(res) & (res <= tol)
+    x = _distinct(x[converged], distinct_tol)
+
+    order = np.lexsort(x.T[::-1]) if len(x) else np.arange(0)
+    x = x[order]
+    res = np.max(np.abs(f(x)), axis=-1) if len(x) else np.zeros(0)
+    eig = np.linalg.eigvals(model.jacobian(t, x)) if len(x) else np.zeros((0, n), complex)
+    eig = np.take_along_axis(eig, np.argsort(-eig.real, axis=-1, kind="stable"), axis=-1)
+    kinds = tuple(classify(lam, hyperbolic_tol) for lam in eig)
+    return FixedPoints(x, eig, res, kinds, n_starts=len(converged), n_converged=int(converged.sum()))
+
+
+def _check_box(box, n):
+    if box is None:
+        box = (-5.0, 5.0)
+    b = np.asarray(box, dtype=float)
+    if b.shape == (2,):
+        b = np.tile(b, (n, 1))
+    if b.shape != (n, 2) or not np.all(np.isfinite(b)) or np.any(b[:, 0] > b[:, 1]):
+        raise ValueError(f"box must be (low, high) or have shape ({n}, 2) with low <= high, got {box!r}")
+    return b[:, 0], b[:, 1]
+
+
+def _newton(f, jac, x, tol, max_iter):
+    """Damped Newton on a batch of states: halve each step until ``|f|_inf`` decreases.
+
+    A start stops when it converges or when no step length decreases its residual.
+    """
+    fx = f(x)
+    res = np.max(np.abs(fx), axis=-1)
+    active = np.isfinite(res) & (res > tol)
+    for _ in range(max_iter):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        J = jac(x[idx])
+        try:
+            step = np.linalg.solve(J, -fx[idx][..., None])[..., 0]
+        except np.linalg.LinAlgError:  # a singular Jacobian somewhere: least-squares steps
+            step = (np.linalg.pinv(J) @ -fx[idx][..., None])[..., 0]
+        pending = np.ones(idx.size, dtype=bool)
+        lam = 1.0
+        for _ in range(40):
+            rows = idx[pending]
+            x_try = x[rows] + lam * step[pending]
+            f_try = f(x_try)
+            r_try = np.max(np.abs(f_try), axis=-1)
+            better = np.isfinite(r_try) & (r_try < res[rows])
+            x[rows[better]], fx[rows[better]], res[rows[better]] = x_try[better], f_try[better], r_try[better]
+            pending[np.flatnonzero(pending)[better]] = False
+            if not pending.any():
+                break
+            lam /= 2
+        active[idx[pending]] = False  # no descent direction left
+        active &= res > tol
+    return x, res
+
+
+def _distinct(x, tol):
+    keep: list[np.ndarray] = []
+    for xi in x:
+        if all(np.max(np.abs(xi - k)) > tol * (1 + np.max(np.abs(k))) for k in keep):
+            keep.append(xi)
+    return np.array(keep).reshape(-1, x.shape[-1])

@@ -1,0 +1,17 @@
+"""The model zoo. Every model follows :class:`Model`: ``n``, ``vector_field(t, x)``, ``jacobian(t, x)``."""
+
+from ._base import Model, check_model, check_state
+from .hopfield import FiringRateModel, Hopfield
+from .linear import LinearSystem
+from .rnn import FiringRateRNN, RateRNN
+
+__all__ = [
+    "Model",
+    "check_model",
+    "check_state",
+    "LinearSystem",
+    "RateRNN",
+    "FiringRateRNN",
+    "Hopfield",
+    "FiringRateModel",
+]

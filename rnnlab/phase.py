@@ -1,0 +1,136 @@
+"""Phase portraits of two-dimensional models: the data; :mod:`rnnlab.plots` draws it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import contourpy
+import numpy as np
+
+from .fixed_points import FixedPoints, find_fixed_points
+from .models._base import check_model
+from .simulate import Trajectory, simulate
+
+__all__ = ["PhasePortrait", "phase_portrait"]
+
+
+@dataclass(frozen=True, eq=False)
+class PhasePortrait:
+    """Vector field, nullclines, fixed points and optional trajectories of a 2-D model.
+
+    Attributes
+    ----------
+    x, y : ndarray, shape (nx,), (ny,)
+        Grid coordinates of the vector field.
+    U, V : ndarray, shape (ny, nx)
+        ``dx/dt`` and ``dy/dt`` on the grid (``U[j, i]`` at ``(x[i], y[j])``).
+    nullclines : dict
+        ``{"x": [...], "y": [...]}``: polylines (arrays of shape ``(k, 2)``) where ``dx/dt = 0``
+        and where ``dy/dt = 0``.
+    fixed_points : FixedPoints
+        Fixed points inside the window.
+    trajectories : Trajectory or None
+        Trajectories from a grid of initial states, if asked for.
+    xlim, ylim : tuple of float
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    U: np.ndarray
+    V: np.ndarray
+    nullclines: dict
+    fixed_points: FixedPoints
+    trajectories: Trajectory | None
+    xlim: tuple
+    ylim: tuple
+
+
+def _check_lim(name, lim):
+    lim = tuple(float(v) for v in np.asarray(lim, dtype=float).ravel())
+    if len(lim) != 2 or not np.all(np.isfinite(lim)) or lim[0] >= lim[1]:
+        raise ValueError(f"{name} must be (low, high) with low < high, got {lim!r}")
+    return lim
+
+
+def phase_portrait(
+    model,
+    xlim=(-2.0, 2.0),
+    ylim=(-2.0, 2.0),
+    *,
+    t: float = 0.0,
+    n_grid: int = 21,
+    n_nullcline: int = 201,
+    n_starts: int = 8,
+    n_trajectories: int = 0,
+    t_max: float = 10.0,
+) -> PhasePortrait:
+    """Compute the phase portrait of a two-dimensional model in a window.
+
+    Parameters
+    ----------
+    model : Model
+        A model with ``n == 2``; a time-varying input is frozen at ``t``.
+    xlim, ylim : (float, float)
+        The window.
+    n_grid : int
+        Vector-field arrows per axis.
+    n_nullcline : int
+        Grid points per axis for the nullcline contours.
+    n_starts : int
+        Newton starts per axis (an ``n_starts x n_starts`` grid over the window).
+    n_trajectories : int
+        If positive, integrate from an ``n_trajectories x n_trajectories`` grid of initial states
+        up to ``t_max`` (RK4, 200 steps).
+
+    Returns
+    -------
+    PhasePortrait
+
+    Examples
+    --------
+    >>> from rnnlab import RateRNN
+    >>> pp = phase_portrait(RateRNN([[2.0, 0.0], [0.0, 2.0]]))
+    >>> len(pp.fixed_points), pp.U.shape
+    (9, (21, 21))
+    """
+    check_model(model)
+    if model.n != 2:
+        raise ValueError(f"model must be two-dimensional for a phase portrait, got n = {model.n}")
+    xlim, ylim = _check_lim("xlim", xlim), _check_lim("ylim", ylim)
+    for name, value, least in (("n_grid", n_grid, 2), ("n_nullcline", n_nullcline, 2), ("n_starts", n_starts, 1)):
+        if not isinstance(value, (int, np.integer)) or value < least:
+            raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+
+    x, y = np.linspace(*xlim, n_grid), np.linspace(*ylim, n_grid)
+    F = model.vector_field(t, np.stack(np.meshgrid(x, y), axis=-1))  # (ny, nx, 2)
+
+    xf, yf = np.linspace(*xlim, n_nullcline), np.linspace(*ylim, n_nullcline)
+    Ff = model.vector_field(t, np.stack(np.meshgrid(xf, yf), axis=-1))
+    nullclines = {
+        name: [np.asarray(line) for line in contourpy.contour_generator(xf, yf, Ff[..., i]).lines(0.0)]
+        for i, name in enumerate(("x", "y"))
+    }
+
+    # Newton from a grid (not random starts) so the portrait is deterministic.
+    pad_x, pad_y = 0.02 * (xlim[1] - xlim[0]), 0.02 * (ylim[1] - ylim[0])
+    starts = np.stack(
+        np.meshgrid(np.linspace(xlim[0] + pad_x, xlim[1] - pad_x, n_starts),
+                    np.linspace(ylim[0] + pad_y, ylim[1] - pad_y, n_starts)),
+        axis=-1,
+    ).reshape(-1, 2)
+    fps = find_fixed_points(model, starts, t=t)
+    inside = (
+        (fps.x[:, 0] >= xlim[0]) & (fps.x[:, 0] <= xlim[1]) & (fps.x[:, 1] >= ylim[0]) & (fps.x[:, 1] <= ylim[1])
+    )
+    fps = FixedPoints(
+        fps.x[inside], fps.eigenvalues[inside], fps.residual[inside],
+        tuple(k for k, keep in zip(fps.kinds, inside) if keep), fps.n_starts, fps.n_converged,
+    )
+
+    trajectories = None
+    if n_trajectories:
+        x0 = np.stack(np.meshgrid(np.linspace(*xlim, n_trajectories), np.linspace(*ylim, n_trajectories)), -1)
+        trajectories = simulate(
+            model, x0.reshape(-1, 2), np.linspace(t, t + t_max, 201), on_divergence="ignore"
+        )
+    return PhasePortrait(x, y, F[..., 0], F[..., 1], nullclines, fps, trajectories, xlim, ylim)
