@@ -7,12 +7,14 @@ EXTRAS ?= lab,test
 
 .PHONY: install lab test bench clean
 
-$(STAMP): pyproject.toml
+# `make install EXTRAS=lab,test,train` adds the training side to an existing .venv.
+install:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
-	touch $@
+	touch $(STAMP)
 
-install: $(STAMP)
+$(STAMP): pyproject.toml
+	$(MAKE) install
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/00_index.ipynb

@@ -74,7 +74,10 @@ class Activation:
         object.__setattr__(self, "threshold", threshold)
 
     def _z(self, x):
-        return self.gain * (np.asarray(x, dtype=float) - self.threshold)
+        x = np.asarray(x, dtype=float)
+        if self.gain == 1.0 and self.threshold == 0.0:
+            return x
+        return self.gain * (x - self.threshold)
 
     def __call__(self, x):
         """``phi(x)``, elementwise."""

@@ -69,7 +69,12 @@ class RateRNN(ModelBase):
         return self.W.shape[0]
 
     def vector_field(self, t, x):
-        return (-x + self.phi(x) @ self.W.T + self._input(self.u, t)) / self.tau
+        # In place on the fresh matmul result: this is the hot loop of every simulation.
+        dx = self.phi(x) @ self.W.T
+        dx -= x
+        dx += self._input(self.u, t)
+        dx /= self.tau
+        return dx
 
     def jacobian(self, t, x):
         # d/dx_j of sum_k W_ik phi(x_k) is W_ij phi'(x_j): scale the columns.
