@@ -11,13 +11,20 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+from scipy.special import expit
 
 __all__ = ["Activation", "ACTIVATIONS", "get_activation"]
 
 
 def _sigmoid(z):
-    # Written through tanh so that large |z| neither overflows nor loses precision.
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+    # expit neither overflows for large |z| nor loses relative precision where sigmoid is tiny
+    # (0.5 * (1 + tanh(z / 2)) rounds to 0 already at z = -38).
+    return expit(z)
+
+
+def _sigmoid_slope(z):
+    # sigmoid(z) * sigmoid(-z) rather than s * (1 - s), which cancels for large positive z.
+    return expit(z) * expit(-z)
 
 
 def _softplus(z):
@@ -27,8 +34,9 @@ def _softplus(z):
 # name -> (f, f', inf f', sup f'); each f' is the derivative with respect to z = gain * (x - threshold).
 _BASE: dict[str, tuple[Callable, Callable, float, float]] = {
     "tanh": (np.tanh, lambda z: 1.0 - np.tanh(z) ** 2, 0.0, 1.0),
-    "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(float), 0.0, 1.0),
-    "sigmoid": (_sigmoid, lambda z: _sigmoid(z) * (1.0 - _sigmoid(z)), 0.0, 0.25),
+    # The slope at the kink z = 0 is the right derivative, 1, as documented in Activation.derivative.
+    "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z >= 0).astype(float), 0.0, 1.0),
+    "sigmoid": (_sigmoid, _sigmoid_slope, 0.0, 0.25),
     "softplus": (_softplus, _sigmoid, 0.0, 1.0),
     "linear": (lambda z: z, np.ones_like, 1.0, 1.0),
 }

@@ -162,7 +162,10 @@ def find_fixed_points(
     converged = np.isfinite(res) & (res <= tol)
     x = _distinct(x[converged], distinct_tol)
 
-    order = np.lexsort(x.T[::-1]) if len(x) else np.arange(0)
+    # Sort on coordinates rounded to the de-duplication scale: Newton's round-off (1e-16 apart in the
+    # first coordinate) must not decide the order of points that differ in the second.
+    key = np.round(x / distinct_tol) if distinct_tol > 0 else x
+    order = np.lexsort(key.T[::-1]) if len(x) else np.arange(0)
     x = x[order]
     res = np.max(np.abs(f(x)), axis=-1) if len(x) else np.zeros(0)
     eig = np.linalg.eigvals(model.jacobian(t, x)) if len(x) else np.zeros((0, n), complex)

@@ -97,9 +97,14 @@ def phase_portrait(
     if model.n != 2:
         raise ValueError(f"model must be two-dimensional for a phase portrait, got n = {model.n}")
     xlim, ylim = _check_lim("xlim", xlim), _check_lim("ylim", ylim)
-    for name, value, least in (("n_grid", n_grid, 2), ("n_nullcline", n_nullcline, 2), ("n_starts", n_starts, 1)):
+    for name, value, least in (
+        ("n_grid", n_grid, 2), ("n_nullcline", n_nullcline, 2), ("n_starts", n_starts, 1),
+        ("n_trajectories", n_trajectories, 0),
+    ):
         if not isinstance(value, (int, np.integer)) or value < least:
             raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+    if n_trajectories and not (np.isfinite(t_max) and t_max > 0):
+        raise ValueError(f"t_max must be a positive number, got {t_max!r}")
 
     x, y = np.linspace(*xlim, n_grid), np.linspace(*ylim, n_grid)
     F = model.vector_field(t, np.stack(np.meshgrid(x, y), axis=-1))  # (ny, nx, 2)

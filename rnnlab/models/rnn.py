@@ -29,6 +29,15 @@ def _check_common(model, weight_name: str, input_name: str) -> None:
     )
 
 
+def _check_uniform_tau(tau) -> None:
+    # x = W y + b gives x' = W tau^-1 (-y + phi(x)) + b', which is tau^-1 (-x + W phi(x) + v) only
+    # when tau^-1 commutes with W: for a general W, one time constant shared by all neurons.
+    if np.any(tau != tau[0]):
+        raise ValueError(
+            f"tau must be the same for every neuron to map between the rate and firing-rate forms, got {tau}"
+        )
+
+
 @dataclass(frozen=True, eq=False)
 class RateRNN(ModelBase):
     """The rate RNN ``tau x' = -x + W phi(x) + u(t)`` (Kozachkov et al. 2022, Eq. 1).
@@ -82,13 +91,15 @@ class RateRNN(ModelBase):
         return J / self.tau[:, None]
 
     def to_firing_rate(self) -> "FiringRateRNN":
-        """The firing-rate twin ``tau y' = -y + phi(W y + b)`` with ``b = u`` (constant ``u`` only).
+        """The firing-rate twin ``tau y' = -y + phi(W y + b)`` with ``b = u`` (constant ``u`` and one
+        ``tau`` shared by all neurons only).
 
         For a time-varying ``u`` the twin's ``b`` is ``u`` low-pass filtered,
         ``tau b' = -b + u(t)`` (appendix A1.1), which depends on ``b(0)``; build that model directly.
         """
         if callable(self.u):
             raise ValueError("u must be constant to map to the firing-rate form; build FiringRateRNN directly")
+        _check_uniform_tau(self.tau)
         return FiringRateRNN(self.W, b=self.u, tau=self.tau, phi=self.phi)
 
 
@@ -134,11 +145,14 @@ class FiringRateRNN(ModelBase):
     def to_rate(self, b_dot=None) -> RateRNN:
         """The rate-RNN twin ``tau x' = -x + W phi(x) + v`` with ``v = b + tau b'`` (appendix A1.1).
 
+        The map needs one ``tau`` shared by all neurons; a per-neuron ``tau`` raises ``ValueError``.
+
         Parameters
         ----------
         b_dot : callable, optional
             ``b'(t)``; needed when ``b`` is a callable, since then ``v(t) = b(t) + tau b'(t)``.
         """
+        _check_uniform_tau(self.tau)
         if not callable(self.b):
             return RateRNN(self.W, u=self.b, tau=self.tau, phi=self.phi)
         if b_dot is None:
