@@ -1,0 +1,9 @@
+"""Contraction certificates: every criterion of the papers, side by side, for any model.
+
+``certify(model)`` runs each criterion registered for the model's class. The criteria live in one
+module per paper; importing this package registers them.
+"""
+
+from ._core import Certificate, Certificates, certify, criterion
+
+__all__ = ["Certificate", "Certificates", "certify", "criterion"]
