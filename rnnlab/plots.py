@@ -1,0 +1,427 @@
+"""Plots of rnnlab's results: phase portraits, trajectories, spectra and fixed points.
+
+Compute and plot are separate: each function takes a result object of the analysis side
+(:class:`~rnnlab.PhasePortrait`, :class:`~rnnlab.Trajectory`, :class:`~rnnlab.Spectrum`,
+:class:`~rnnlab.FixedPoints`), draws it on ``ax`` (a new axes when ``ax`` is None) and returns the
+axes. Nothing here calls ``plt.show()``.
+
+Every plot marks a fixed point by its kind with the same marker and colour, :data:`KIND_STYLES`:
+filled markers for stable kinds, open ones for unstable kinds.
+
+Matplotlib is imported here and in :mod:`rnnlab.widgets` only, and ``import rnnlab`` loads
+neither until first use.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.colors import Normalize
+
+from .fixed_points import KINDS, FixedPoints
+from .phase import PhasePortrait
+from .simulate import Trajectory
+from .spectrum import Spectrum
+
+__all__ = ["KIND_STYLES", "phase_portrait", "trajectories", "spectrum", "fixed_points"]
+
+
+def _kind_style(marker: str, color: str, filled: bool) -> dict:
+    face = color if filled else "white"
+    return {"marker": marker, "color": color, "markeredgecolor": color, "markerfacecolor": face}
+
+
+#: Line2D keyword arguments of the marker of each kind of fixed point (see :func:`rnnlab.classify`).
+KIND_STYLES: dict[str, dict] = {
+    "stable node": _kind_style("o", "black", True),
+    "stable focus": _kind_style("D", "tab:green", True),
+    "saddle": _kind_style("X", "tab:orange", True),
+    "unstable node": _kind_style("o", "tab:red", False),
+    "unstable focus": _kind_style("D", "tab:purple", False),
+    "non-hyperbolic": _kind_style("s", "tab:gray", False),
+}
+
+NULLCLINE_STYLES = {
+    "x": {"colors": "tab:blue", "label": r"$\dot x_1 = 0$"},
+    "y": {"colors": "tab:olive", "label": r"$\dot x_2 = 0$"},
+}
+TRAJECTORY_COLOR = "tab:brown"  # trajectories over a grey vector field
+# Arrows are shaded by speed |f| relative to the fastest arrow; vmin < 0 keeps the slowest visible.
+_SPEED_NORM = Normalize(vmin=-0.5, vmax=1.0)
+_ARROW_LENGTH = 0.8  # arrow length as a fraction of the grid spacing
+
+
+def _axes(ax):
+    if ax is None:
+        _, ax = plt.subplots()
+    return ax
+
+
+def _check_type(name, value, *types):
+    if not isinstance(value, types):
+        want = " or ".join(t.__name__ for t in types)
+        raise ValueError(f"{name} must be a {want} from rnnlab, got {type(value).__name__}")
+
+
+def _finish_legend(ax, legend: bool):
+    if legend and ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="best", fontsize="small", framealpha=0.85)
+
+
+def _kind_lines(ax, kinds, *, markersize: float = 8.0, zorder: float = 4.0) -> dict:
+    """One empty marker line per kind, styled by :data:`KIND_STYLES` and labelled by the kind."""
+    return {
+        kind: ax.plot(
+            [], [], linestyle="none", label=kind, markersize=markersize, markeredgewidth=1.5, zorder=zorder,
+            **KIND_STYLES[kind],
+        )[0]
+        for kind in kinds
+    }
+
+
+def _set_kind_data(lines: dict, kinds, points) -> None:
+    """Give each kind's line the points of that kind; ``points`` has shape (K, 2), ``kinds`` length K."""
+    kinds = np.asarray(kinds, dtype=object)
+    points = np.asarray(points, dtype=float).reshape(-1, 2)
+    for kind, line in lines.items():
+        mine = kinds == kind
+        line.set_data(points[mine, 0], points[mine, 1])
+
+
+def _kinds_present(kinds) -> list:
+    return [kind for kind in KINDS if kind in kinds]
+
+
+def _field_arrows(pp: PhasePortrait):
+    """Unit direction arrows and their shade (speed relative to the fastest arrow)."""
+    speed = np.hypot(pp.U, pp.V)  # (ny, nx)
+    top = speed.max()
+    safe = np.where(speed > 0, speed, 1.0)  # a zero vector stays a zero arrow
+    return pp.U / safe, pp.V / safe, speed / top if top > 0 else speed
+
+
+def _eigenvalue_limits(lam):
+    """A window on the complex plane around ``lam`` that always shows the imaginary axis."""
+    re, im = np.real(lam), np.imag(lam)
+    lo, hi = min(re.min(initial=0.0), -1.0), max(re.max(initial=0.0), 0.5)
+    pad = 0.12 * (hi - lo)
+    top = 1.2 * max(np.abs(im).max(initial=0.0), 0.5 * (hi - lo), 0.5)
+    return (lo - pad, hi + pad), (-top, top)
+
+
+class _PortraitArtists:
+    """The artists of a phase portrait, made once and moved in place by :meth:`update`.
+
+    Live explorers keep one of these and call ``update(pp)`` per event: ``Quiver.set_UVC``,
+    ``LineCollection.set_segments`` and ``Line2D.set_data`` only, never new artists.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    pp : PhasePortrait
+        The first portrait; later ones must have the same grid.
+    arrows : bool
+        Draw the vector field as unit arrows shaded by speed.
+    nullclines : bool
+        Draw the nullclines.
+    kinds : sequence of str, optional
+        Kinds of fixed point to make markers for; default all of them.
+    """
+
+    def __init__(self, ax, pp: PhasePortrait, *, arrows: bool = True, nullclines: bool = True, kinds=KINDS):
+        self.ax = ax
+        self.quiver = None
+        if arrows:
+            spacing = min(np.ptp(pp.x) / (len(pp.x) - 1), np.ptp(pp.y) / (len(pp.y) - 1))
+            self.quiver = ax.quiver(
+                pp.x, pp.y, *_field_arrows(pp), cmap="Greys", norm=_SPEED_NORM, angles="xy", scale_units="xy",
+                scale=1.0 / (_ARROW_LENGTH * spacing), pivot="mid", width=0.004, zorder=1,
+            )
+        self.nullclines = {}
+        for name, style in NULLCLINE_STYLES.items() if nullclines else ():
+            self.nullclines[name] = LineCollection([], linewidths=2.0, zorder=2, **style)
+            ax.add_collection(self.nullclines[name], autolim=False)
+        self.fixed_points = _kind_lines(ax, kinds)
+        ax.set_xlim(pp.xlim)
+        ax.set_ylim(pp.ylim)
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+        self.update(pp)
+
+    def update(self, pp: PhasePortrait) -> None:
+        if self.quiver is not None:
+            if self.quiver.N != pp.U.size:
+                raise ValueError(
+                    f"pp must keep the grid of the first portrait ({self.quiver.N} arrows), got {pp.U.size}"
+                )
+            self.quiver.set_UVC(*_field_arrows(pp))
+        for name, collection in self.nullclines.items():
+            collection.set_segments(pp.nullclines[name])
+        _set_kind_data(self.fixed_points, pp.fixed_points.kinds, pp.fixed_points.x)
+
+
+class _SpectrumArtists:
+    """Eigenvalues at fixed points in the complex plane, one marker line per kind, moved by :meth:`update`."""
+
+    def __init__(self, ax, kinds=KINDS):
+        self.ax = ax
+        ax.axhline(0.0, color="0.85", linewidth=0.8, zorder=0)
+        self.boundary = ax.axvline(
+            0.0, color="0.3", linestyle="--", linewidth=1.2, zorder=1, label=r"Re $\lambda$ = 0 (stability)"
+        )
+        self.lines = _kind_lines(ax, kinds, markersize=7.0)
+        ax.set_xlabel(r"Re $\lambda$")
+        ax.set_ylabel(r"Im $\lambda$")
+
+    def update(self, fps: FixedPoints) -> None:
+        n = fps.eigenvalues.shape[-1]
+        lam = fps.eigenvalues.ravel()  # (K * n,), fixed point by fixed point
+        kinds = np.repeat(np.asarray(fps.kinds, dtype=object), n)  # the kind of each eigenvalue's fixed point
+        _set_kind_data(self.lines, kinds, np.c_[lam.real, lam.imag])
+        xlim, ylim = _eigenvalue_limits(lam)
+        self.ax.set_xlim(xlim)
+        self.ax.set_ylim(ylim)
+
+
+def phase_portrait(
+    pp: PhasePortrait,
+    ax=None,
+    *,
+    field: str | None = "quiver",
+    nullclines: bool = True,
+    trajectories: bool = True,
+    legend: bool = True,
+    density: float = 1.2,
+):
+    """Draw a phase portrait: vector field, nullclines, fixed points by kind, trajectories.
+
+    Parameters
+    ----------
+    pp : PhasePortrait
+        From :func:`rnnlab.phase_portrait`.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure and axes if omitted.
+    field : {"quiver", "stream", None}
+        The vector field as unit arrows shaded by speed (dark is fast), as streamlines, or not at all.
+    nullclines : bool
+        Draw the nullclines ``dx_1/dt = 0`` and ``dx_2/dt = 0``.
+    trajectories : bool
+        Draw ``pp.trajectories`` if the portrait has them.
+    legend : bool
+        Add a legend of the nullclines and of the kinds of fixed point present.
+    density : float
+        Streamline density for ``field="stream"``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import rnnlab
+    >>> ax = phase_portrait(rnnlab.phase_portrait(rnnlab.RateRNN([[2.0, 0.0], [0.0, 2.0]])))
+    >>> [t.get_text() for t in ax.get_legend().get_texts()][2:]
+    ['stable node', 'saddle', 'unstable node']
+    """
+    _check_type("pp", pp, PhasePortrait)
+    if field not in ("quiver", "stream", None):
+        raise ValueError(f"field must be 'quiver', 'stream' or None, got {field!r}")
+    ax = _axes(ax)
+    _PortraitArtists(
+        ax, pp, arrows=field == "quiver", nullclines=nullclines, kinds=_kinds_present(pp.fixed_points.kinds)
+    )
+    if field == "stream":
+        speed = np.hypot(pp.U, pp.V)
+        ax.streamplot(
+            pp.x, pp.y, pp.U, pp.V, color=speed / max(speed.max(), np.finfo(float).tiny), cmap="Greys",
+            norm=_SPEED_NORM, density=density, linewidth=0.8, arrowsize=0.8, zorder=1,
+        )
+    if trajectories and pp.trajectories is not None:
+        _trajectory_lines(ax, pp.trajectories, (0, 1), color=TRAJECTORY_COLOR)
+        ax.set_xlim(pp.xlim)
+        ax.set_ylim(pp.ylim)
+    _finish_legend(ax, legend)
+    return ax
+
+
+def _check_dims(dims, n):
+    dims = tuple(int(d) for d in np.atleast_1d(dims))
+    if not dims or any(not 0 <= d < n for d in dims):
+        raise ValueError(f"dims must be state indices in [0, {n}), got {dims!r}")
+    return dims
+
+
+def _mark_diverged(ax, points, n_diverged: int):
+    """Red crosses at the last finite states of stopped trajectories; ``points`` has shape (k, 2)."""
+    if len(points):
+        ax.plot(points[:, 0], points[:, 1], "x", color="tab:red", markersize=7, zorder=5,
+                label=f"diverged ({n_diverged})")
+
+
+def _trajectory_lines(ax, traj: Trajectory, dims, color="0.25"):
+    n = traj.x.shape[-1]
+    x = traj.x.reshape(len(traj.t), -1, n)  # (T, B, n)
+    segments, ends = [], []
+    for b in range(x.shape[1]):
+        xb = x[:, b][:, dims]
+        xb = xb[np.all(np.isfinite(xb), axis=-1)]  # a stopped trajectory is NaN from its stop on
+        segments.append(xb)
+        ends.append(xb[-1])
+    ax.add_collection(LineCollection(segments, colors=color, linewidths=0.9, alpha=0.7, zorder=3))
+    ax.plot(x[0, :, dims[0]], x[0, :, dims[1]], ".", color=color, markersize=3, zorder=3)
+    _mark_diverged(ax, np.array(ends)[np.asarray(traj.diverged).ravel()], traj.n_diverged)
+
+
+def trajectories(
+    traj: Trajectory, ax=None, dims=(0, 1), *, time: bool | None = None, color=None, legend: bool = True
+):
+    """Draw trajectories: in the plane of two state coordinates, or as time series.
+
+    Parameters
+    ----------
+    traj : Trajectory
+        From :func:`rnnlab.simulate`; any batch shape.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure and axes if omitted.
+    dims : int or sequence of int
+        State indices (from 0). Two indices draw the phase plane ``x[dims[1]]`` against
+        ``x[dims[0]]``; any other number draws time series ``x_i(t)``.
+    time : bool, optional
+        Force time series (True) or the phase plane (False, needs two ``dims``).
+    color : color, optional
+        Line colour; default dark grey in the plane and one colour per coordinate in time.
+    legend : bool
+        Add a legend (of the coordinates in time, and of diverged trajectories).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Notes
+    -----
+    A trajectory that :func:`rnnlab.simulate` stopped (it diverged) ends at its last finite state,
+    marked with a red cross.
+
+    Examples
+    --------
+    >>> import numpy as np, rnnlab
+    >>> traj = rnnlab.simulate(rnnlab.RateRNN([[0.5, -2.0], [2.0, 0.5]]), [[1.0, 0.0], [0.0, 1.0]],
+    ...                        np.linspace(0, 10, 201))
+    >>> len(trajectories(traj).collections[0].get_segments())
+    2
+    """
+    _check_type("traj", traj, Trajectory)
+    n = traj.x.shape[-1]
+    dims = _check_dims(dims, n)
+    if time is None:
+        time = len(dims) != 2
+    if not time and len(dims) != 2:
+        raise ValueError(f"the phase plane needs two dims, got {dims!r}; pass time=True for time series")
+    ax = _axes(ax)
+    if not time:
+        _trajectory_lines(ax, traj, dims, color="0.25" if color is None else color)
+        ax.set_xlabel(f"$x_{{{dims[0] + 1}}}$")
+        ax.set_ylabel(f"$x_{{{dims[1] + 1}}}$")
+    else:
+        x = traj.x.reshape(len(traj.t), -1, n)  # (T, B, n)
+        diverged = np.asarray(traj.diverged).ravel()
+        ends = []
+        for k, i in enumerate(dims):
+            segments = [np.c_[traj.t, x[:, b, i]] for b in range(x.shape[1])]
+            segments = [s[np.isfinite(s[:, 1])] for s in segments]
+            ax.add_collection(LineCollection(
+                segments, colors=f"C{k % 10}" if color is None else color, linewidths=1.0,
+                alpha=0.8, label=f"$x_{{{i + 1}}}$",
+            ))
+            ends += [s[-1] for s, stopped in zip(segments, diverged) if stopped]
+        _mark_diverged(ax, np.array(ends).reshape(-1, 2), traj.n_diverged)
+        ax.set_xlabel("$t$")
+        ax.set_ylabel("$x_i(t)$")
+    ax.autoscale_view()
+    _finish_legend(ax, legend)
+    return ax
+
+
+def spectrum(eigenvalues, ax=None, *, legend: bool = True):
+    """Draw eigenvalues in the complex plane, with the stability boundary ``Re lambda = 0``.
+
+    Parameters
+    ----------
+    eigenvalues : FixedPoints, Spectrum or array_like of complex
+        A :class:`~rnnlab.FixedPoints` draws the Jacobian eigenvalues at every fixed point, each
+        marked like its fixed point's kind (:data:`KIND_STYLES`); a :class:`~rnnlab.Spectrum` or an
+        array draws its eigenvalues.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure and axes if omitted.
+    legend : bool
+        Add a legend.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import rnnlab
+    >>> fps = rnnlab.phase_portrait(rnnlab.RateRNN([[2.0, 0.0], [0.0, 2.0]])).fixed_points
+    >>> ax = spectrum(fps)
+    >>> sum(len(line.get_xdata()) for line in ax.lines if line.get_label() in KIND_STYLES)
+    18
+    """
+    ax = _axes(ax)
+    if isinstance(eigenvalues, FixedPoints):
+        artists = _SpectrumArtists(ax, _kinds_present(eigenvalues.kinds))
+        artists.update(eigenvalues)
+    else:
+        lam = eigenvalues.eigenvalues if isinstance(eigenvalues, Spectrum) else eigenvalues
+        lam = np.asarray(lam).ravel()
+        if not np.issubdtype(lam.dtype, np.number) or not np.all(np.isfinite(lam)):
+            raise ValueError("eigenvalues must be FixedPoints, a Spectrum, or finite (complex) numbers")
+        _SpectrumArtists(ax, kinds=())
+        ax.plot(lam.real, lam.imag, "o", color="tab:blue", markersize=5, label="eigenvalues", zorder=4)
+        xlim, ylim = _eigenvalue_limits(lam)
+        ax.set_xlim(xlim)
+        ax.set_ylim(ylim)
+    _finish_legend(ax, legend)
+    return ax
+
+
+def fixed_points(fps: FixedPoints, ax=None, *, dims=(0, 1), legend: bool = True):
+    """Mark fixed points in a plane of the state space, one marker and colour per kind.
+
+    Parameters
+    ----------
+    fps : FixedPoints
+        From :func:`rnnlab.find_fixed_points`.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure and axes if omitted.
+    dims : (int, int)
+        The two state coordinates (from 0) to show.
+    legend : bool
+        Add a legend of the kinds present.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import rnnlab
+    >>> fps = rnnlab.phase_portrait(rnnlab.RateRNN([[2.0, 0.0], [0.0, 2.0]])).fixed_points
+    >>> {line.get_label(): len(line.get_xdata()) for line in fixed_points(fps).lines}
+    {'stable node': 4, 'saddle': 4, 'unstable node': 1}
+    """
+    _check_type("fps", fps, FixedPoints)
+    dims = _check_dims(dims, fps.x.shape[-1])
+    if len(dims) != 2:
+        raise ValueError(f"dims must name two state coordinates, got {dims!r}")
+    ax = _axes(ax)
+    lines = _kind_lines(ax, _kinds_present(fps.kinds))
+    _set_kind_data(lines, fps.kinds, fps.x[:, dims])
+    ax.update_datalim(fps.x[:, dims])
+    ax.set_xlabel(f"$x_{{{dims[0] + 1}}}$")
+    ax.set_ylabel(f"$x_{{{dims[1] + 1}}}$")
+    ax.autoscale_view()
+    _finish_legend(ax, legend)
+    return ax

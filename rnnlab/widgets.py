@@ -1,0 +1,331 @@
+"""Live explorers: ipywidgets controls bound to a compute-then-draw pair on one matplotlib figure.
+
+:class:`Explorer` is the whole mechanism: on each control event it calls ``compute(**values)``
+(an rnnlab analysis), hands the result to ``draw(result)``, which moves the figure's existing
+artists, and asks the canvas for a redraw. No figure or artist is created per event.
+
+With the ipympl backend (``%matplotlib widget``) the figure canvas is itself a widget and updates
+in place; with any other backend the figure is shown in an ``ipywidgets.Output`` and re-displayed
+after each event.
+
+:func:`rate_rnn_explorer` is the first explorer built on it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import ipywidgets
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_hex
+from matplotlib.ticker import MaxNLocator
+
+from . import plots
+from .activations import ACTIVATIONS, Activation
+from .fixed_points import KINDS
+from .models import RateRNN
+from .phase import phase_portrait
+
+__all__ = ["Explorer", "rate_rnn_explorer"]
+
+
+def _in_ipython() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    return get_ipython() is not None
+
+
+def _close_tree(widget) -> None:
+    for child in getattr(widget, "children", ()):
+        _close_tree(child)
+    widget.close()
+
+
+class Explorer:
+    """Bind ipywidgets controls to ``compute`` and ``draw`` on one matplotlib figure.
+
+    Parameters
+    ----------
+    controls : dict of str to ipywidgets.ValueWidget
+        The controls; their names are the keyword arguments of ``compute``.
+    compute : callable
+        ``compute(**values) -> result``: the analysis, free of plotting.
+    draw : callable
+        ``draw(result)``: moves the existing artists of ``fig`` to show ``result``
+        (``set_UVC``, ``set_data``, ``set_offsets``, ``set_segments``, ...). It must not create
+        figures; the explorer then calls ``fig.canvas.draw_idle()``.
+    fig : matplotlib.figure.Figure
+        The figure ``draw`` updates.
+    columns : int
+        Columns of the control grid above the figure.
+    extras : sequence of ipywidgets.Widget
+        Widgets shown beside the controls, such as an ``ipywidgets.HTML`` key that ``draw`` fills
+        in (text in a widget costs nothing at redraw; text in the figure does).
+
+    Attributes
+    ----------
+    result : object
+        The result of the latest ``compute``.
+    latencies : list of float
+        Seconds from each event (a control change, or one :meth:`update`) to the redraw request:
+        ``compute`` + ``draw`` + ``draw_idle`` (or the display of the figure in the ``Output``).
+        The initial render is not an event. With a non-interactive backend such as Agg,
+        ``draw_idle`` renders at once, so this includes a full render; ipympl renders later, off
+        this clock.
+    widget : ipywidgets.Widget
+        The controls and the figure, ready to display.
+
+    Examples
+    --------
+    >>> import ipywidgets, matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> (line,) = ax.plot([0.0, 1.0], [0.0, 0.0])
+    >>> ex = Explorer({"a": ipywidgets.FloatSlider(value=0.0, min=-1.0, max=1.0)},
+    ...               compute=lambda a: [0.0, a], draw=lambda y: line.set_ydata(y), fig=fig)
+    >>> ex.controls["a"].value = 0.5
+    >>> list(line.get_ydata()), len(ex.latencies)
+    ([0.0, 0.5], 1)
+    """
+
+    def __init__(self, controls: dict, compute, draw, fig, *, columns: int = 2, extras=()):
+        if not controls:
+            raise ValueError("controls must name at least one widget")
+        for name, control in controls.items():
+            if not isinstance(control, ipywidgets.ValueWidget):
+                raise ValueError(
+                    f"controls[{name!r}] must be an ipywidgets value widget, got {type(control).__name__}"
+                )
+        if not callable(compute) or not callable(draw):
+            raise ValueError("compute and draw must be callables: compute(**values) -> result, draw(result)")
+        self.controls = dict(controls)
+        self.compute = compute
+        self.draw = draw
+        self.fig = fig
+        self.result = None
+        self.latencies: list[float] = []
+        self._holding = False
+
+        grid = ipywidgets.GridBox(
+            list(self.controls.values()),
+            layout=ipywidgets.Layout(grid_template_columns=f"repeat({columns}, max-content)"),
+        )
+        if isinstance(fig.canvas, ipywidgets.DOMWidget):  # ipympl: the canvas is a live widget
+            self._output = None
+            view = fig.canvas
+        else:
+            self._output = view = ipywidgets.Output()
+            # Shown through the Output only: take it from pyplot, whose inline backend would show it
+            # again and close it, and give it its own off-screen canvas (closing resets the canvas).
+            plt.close(fig)
+            FigureCanvasAgg(fig)
+        self.widget = ipywidgets.VBox([ipywidgets.HBox([grid, *extras]), view])
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+        self._render()
+
+    @property
+    def values(self) -> dict:
+        """The current value of every control, by name."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def update(self, **values) -> None:
+        """Set several controls at once, as one event (one ``compute``, one redraw).
+
+        Sliders clip values to their range, as they do in the browser.
+        """
+        unknown = sorted(set(values) - set(self.controls))
+        if unknown:
+            raise ValueError(
+                f"update got unknown controls {unknown}; the controls are {sorted(self.controls)}"
+            )
+        self._holding = True
+        try:
+            for name, value in values.items():
+                self.controls[name].value = value
+        finally:
+            self._holding = False
+        self._event()
+
+    def close(self) -> None:
+        """Detach the controls, close the widgets and the figure."""
+        for control in self.controls.values():
+            control.unobserve(self._on_change, names="value")
+        _close_tree(self.widget)
+        plt.close(self.fig)
+
+    def _on_change(self, change) -> None:
+        if not self._holding:
+            self._event()
+
+    def _event(self) -> None:
+        start = time.perf_counter()
+        self._render()
+        self.latencies.append(time.perf_counter() - start)
+
+    def _render(self) -> None:
+        self.result = self.compute(**self.values)
+        self.draw(self.result)
+        if self._output is not None and _in_ipython():
+            from IPython.display import display
+
+            with self._output:  # displaying renders the figure: no draw_idle as well
+                self._output.clear_output(wait=True)
+                display(self.fig)
+        else:
+            self.fig.canvas.draw_idle()
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+# The markers of plots.KIND_STYLES as characters, filled and open, for the explorer's HTML key.
+_MARKER_CHARS = {
+    "o": ("\u25cf", "\u25cb"),
+    "D": ("\u25c6", "\u25c7"),
+    "X": ("\u2716", "\u2716"),
+    "s": ("\u25a0", "\u25a1"),
+}
+
+
+def _key_html(kinds) -> str:
+    """The key of the rate-RNN explorer: the marker of each kind of fixed point with its count now."""
+    counts = Counter(kinds)
+    rows = [f"<b>{len(kinds)} fixed point{'' if len(kinds) == 1 else 's'}</b>"]
+    for kind in KINDS:
+        style = plots.KIND_STYLES[kind]
+        char = _MARKER_CHARS[style["marker"]][style["markerfacecolor"] == "white"]
+        weight = "bold" if counts[kind] else "normal"
+        rows.append(
+            f"<span style='color:{to_hex(style['color'])}'>{char}</span> "
+            f"<span style='font-weight:{weight}'>{kind}: {counts[kind]}</span>"
+        )
+    for i, style in enumerate(plots.NULLCLINE_STYLES.values()):
+        line = f"<span style='color:{to_hex(style['colors'])}'>&#9473;</span>"
+        rows.append(f"{line} dx<sub>{i + 1}</sub>/dt = 0 (nullcline)")
+    rows.append("<span style='color:#4d4d4d'>&#9476;</span> Re &lambda; = 0 (stability boundary)")
+    return "<div style='line-height:1.35; font-size:90%'>" + "<br>".join(rows) + "</div>"
+
+
+def rate_rnn_explorer(
+    W=((2.0, 0.5), (0.5, 1.0)),
+    u=(0.0, 0.0),
+    phi: str = "tanh",
+    g: float = 1.0,
+    *,
+    tau: float = 1.0,
+    xlim=(-3.0, 3.0),
+    ylim=(-3.0, 3.0),
+    n_grid: int = 17,
+    n_nullcline: int = 121,
+    n_starts: int = 9,
+    weight_range=(-4.0, 4.0),
+    input_range=(-2.0, 2.0),
+    gain_range=(0.1, 4.0),
+) -> Explorer:
+    """Explore the two-neuron rate RNN ``tau x' = -x + W phi(x) + u`` (Kozachkov et al. 2022, Eq. 1).
+
+    Sliders set the weights ``w11 w12 w21 w22``, the inputs ``u1 u2`` and the gain ``g`` of
+    ``phi`` (``phi(x) = f(g x)``, slope bound ``g`` for tanh); a dropdown picks ``phi``. Each event
+    runs :func:`rnnlab.phase_portrait` on ``RateRNN(W, u, tau, Activation(phi, gain=g))`` and
+    shows, updated in place, the vector field (unit arrows shaded by speed), the nullclines and the
+    fixed points marked by kind, and beside it the Jacobian eigenvalues at every fixed point in the
+    complex plane with the stability boundary ``Re lambda = 0``.
+
+    Parameters
+    ----------
+    W : array_like, shape (2, 2)
+        Initial weights.
+    u : array_like, shape (2,)
+        Initial inputs.
+    phi : str
+        Initial activation, one of :data:`rnnlab.ACTIVATIONS`.
+    g : float
+        Initial gain of ``phi``.
+    tau : float
+        Time constant (fixed).
+    xlim, ylim : (float, float)
+        The window of the phase portrait.
+    n_grid, n_nullcline, n_starts : int
+        Passed to :func:`rnnlab.phase_portrait`; the defaults keep a typical event under 100 ms.
+        An odd ``n_starts`` puts a Newton start at the centre of the window, where ``x = 0`` is a
+        fixed point whenever ``u = 0`` (an unstable node there has a small Newton basin).
+    weight_range, input_range, gain_range : (float, float)
+        Slider ranges.
+
+    Returns
+    -------
+    Explorer
+        ``explorer.result`` is the current :class:`~rnnlab.PhasePortrait`.
+
+    Examples
+    --------
+    >>> ex = rate_rnn_explorer()
+    >>> ex.update(w12=0.0, w21=0.0, w22=2.0)      # W = 2 I: three states per neuron
+    >>> ex.result.fixed_points
+    FixedPoints(9 found from 81 starts: {'stable node': 4, 'saddle': 4, 'unstable node': 1})
+    >>> ex.controls["g"].value = 0.4                # g W < I: one fixed point
+    >>> ex.result.fixed_points.kinds
+    ('stable node',)
+    """
+    W = np.asarray(W, dtype=float)
+    u = np.asarray(u, dtype=float)
+    if W.shape != (2, 2) or u.shape != (2,):
+        raise ValueError(f"W must have shape (2, 2) and u shape (2,), got {W.shape} and {u.shape}")
+    if phi not in ACTIVATIONS:
+        raise ValueError(f"phi must be one of {ACTIVATIONS}, got {phi!r}")
+
+    def slider(value, bounds, description):
+        return ipywidgets.FloatSlider(
+            value=value, min=bounds[0], max=bounds[1], step=0.05, description=description,
+            readout_format=".2f", continuous_update=True,
+        )
+
+    weights = [(f"w{i + 1}{j + 1}", W[i, j]) for i in range(2) for j in range(2)]
+    controls = {name: slider(value, weight_range, name) for name, value in weights}
+    controls |= {f"u{i + 1}": slider(u[i], input_range, f"u{i + 1}") for i in range(2)}
+    controls["phi"] = ipywidgets.Dropdown(options=ACTIVATIONS, value=phi, description="phi")
+    controls["g"] = slider(g, gain_range, "g")
+
+    def compute(w11, w12, w21, w22, u1, u2, phi, g):
+        model = RateRNN([[w11, w12], [w21, w22]], u=[u1, u2], tau=tau, phi=Activation(phi, gain=g))
+        return phase_portrait(model, xlim, ylim, n_grid=n_grid, n_nullcline=n_nullcline, n_starts=n_starts)
+
+    values = {name: control.value for name, control in controls.items()}
+    with plt.ioff():  # shown inside the explorer's widget, not by pyplot
+        fig = plt.figure(figsize=(9.0, 4.2), layout="constrained")
+    view = _RateRNNView(fig, compute(**values))
+    return Explorer(controls, compute, view.draw, fig, columns=2, extras=[view.key])
+
+
+class _RateRNNView:
+    """The explorer's figure and key: a phase portrait and the eigenvalues at its fixed points.
+
+    Everything is made once; :meth:`draw` moves it. The key (markers, colours and the count of
+    each kind) lives in an HTML widget beside the controls, not in the figure: on a slow CPU every
+    label in the figure is re-rendered at each redraw, and a legend cost a third of it.
+    """
+
+    def __init__(self, fig, pp):
+        ax_phase, ax_eig = fig.subplots(1, 2)
+        self.portrait = plots._PortraitArtists(ax_phase, pp)
+        self.spectrum = plots._SpectrumArtists(ax_eig)
+        ax_phase.set_title(r"$\tau\dot x = -x + W\phi(x) + u$", fontsize="medium")
+        ax_eig.set_title(r"eigenvalues $\lambda$ of $J$ at the fixed points", fontsize="medium")
+        for ax in (ax_phase, ax_eig):  # text is most of a redraw: few tick labels
+            ax.xaxis.set_major_locator(MaxNLocator(4))
+            ax.yaxis.set_major_locator(MaxNLocator(4))
+        # Lay out once, then freeze: a constrained-layout pass per event costs as much as the draw.
+        fig.get_layout_engine().execute(fig)
+        fig.set_layout_engine("none")
+        self.key = ipywidgets.HTML()
+        self.draw(pp)
+
+    def draw(self, pp) -> None:
+        self.portrait.update(pp)
+        self.spectrum.update(pp.fixed_points)
+        self.key.value = _key_html(pp.fixed_points.kinds)

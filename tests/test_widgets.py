@@ -1,0 +1,278 @@
+"""rnnlab.widgets: one compute per event, artists moved in place, and the data shown are rnnlab's."""
+
+import importlib.util
+import os
+import subprocess
+import sys
+from collections import Counter
+
+import numpy as np
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+ipywidgets = pytest.importorskip("ipywidgets")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.quiver import Quiver  # noqa: E402
+
+import rnnlab  # noqa: E402
+from rnnlab import plots  # noqa: E402
+from rnnlab.widgets import Explorer, rate_rnn_explorer  # noqa: E402
+
+# Small settings keep the tests quick; the same ones go to the reference phase_portrait.
+PORTRAIT = dict(xlim=(-2.5, 2.5), ylim=(-2.5, 2.5), n_grid=11, n_nullcline=81, n_starts=6)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture
+def explorer():
+    ex = rate_rnn_explorer(**PORTRAIT)
+    yield ex
+    ex.close()
+
+
+def count_calls(function):
+    def counted(*args, **kwargs):
+        counted.calls += 1
+        return function(*args, **kwargs)
+
+    counted.calls = 0
+    return counted
+
+
+def model_of(values) -> rnnlab.RateRNN:
+    """The model the explorer's controls describe, built independently of the explorer."""
+    W = [[values["w11"], values["w12"]], [values["w21"], values["w22"]]]
+    phi = rnnlab.Activation(values["phi"], gain=values["g"])
+    return rnnlab.RateRNN(W, u=[values["u1"], values["u2"]], phi=phi)
+
+
+def axes_of(ex):
+    ax_phase, ax_eig = ex.fig.axes
+    return ax_phase, ax_eig
+
+
+def shown_points(ax) -> dict:
+    return {
+        line.get_label(): np.c_[line.get_xdata(), line.get_ydata()]
+        for line in ax.lines
+        if line.get_label() in plots.KIND_STYLES
+    }
+
+
+def artists(ex) -> list:
+    ax_phase, ax_eig = axes_of(ex)
+    return list(ax_phase.collections) + list(ax_phase.lines) + list(ax_eig.lines) + list(ax_eig.texts)
+
+
+# ---- the generic Explorer ----
+
+
+def make_line_explorer():
+    fig, ax = plt.subplots()
+    (line,) = ax.plot([0.0, 1.0], [0.0, 0.0])
+    compute = count_calls(lambda a, b: [a, b])
+    draw = count_calls(lambda y: line.set_ydata(y))
+    controls = {
+        "a": ipywidgets.FloatSlider(value=0.0, min=-1.0, max=1.0),
+        "b": ipywidgets.FloatSlider(value=0.0, min=-1.0, max=1.0),
+    }
+    return Explorer(controls, compute, draw, fig), line
+
+
+def test_explorer_renders_once_at_start_then_once_per_event():
+    ex, line = make_line_explorer()
+    assert ex.compute.calls == ex.draw.calls == 1 and ex.latencies == []
+    ex.controls["a"].value = 0.25
+    assert ex.compute.calls == ex.draw.calls == 2
+    assert list(line.get_ydata()) == [0.25, 0.0] and ex.result == [0.25, 0.0]
+    ex.update(a=-0.5, b=0.75)  # two controls, one event
+    assert ex.compute.calls == 3
+    assert list(line.get_ydata()) == [-0.5, 0.75]
+    assert len(ex.latencies) == 2 and all(t > 0 for t in ex.latencies)
+    ex.controls["a"].value = -0.5  # not a change: no event
+    assert ex.compute.calls == 3
+
+
+def test_explorer_update_refuses_unknown_controls_and_close_detaches():
+    ex, _ = make_line_explorer()
+    with pytest.raises(ValueError, match="unknown controls"):
+        ex.update(c=1.0)
+    assert ex.compute.calls == 1
+    ex.close()
+    ex.controls["a"].value = 0.5
+    assert ex.compute.calls == 1
+
+
+def test_explorer_checks_its_arguments():
+    fig = plt.figure()
+    with pytest.raises(ValueError, match="controls"):
+        Explorer({}, lambda: 0, lambda r: None, fig)
+    with pytest.raises(ValueError, match=r"controls\['a'\]"):
+        Explorer({"a": 1.0}, lambda a: 0, lambda r: None, fig)
+    with pytest.raises(ValueError, match="callables"):
+        Explorer({"a": ipywidgets.FloatSlider()}, None, lambda r: None, fig)
+
+
+def test_explorer_widget_holds_the_controls_and_a_view_of_the_figure():
+    ex, _ = make_line_explorer()
+    top, view = ex.widget.children
+    assert list(top.children[0].children) == list(ex.controls.values())
+    # Agg's canvas is not a widget: the figure goes in an Output.
+    assert isinstance(view, ipywidgets.Output)
+
+
+# ---- the rate-RNN explorer ----
+
+
+def test_a_slider_event_recomputes_once_and_moves_the_same_artists(explorer):
+    explorer.compute = count_calls(explorer.compute)
+    before = artists(explorer)
+    ax_phase, ax_eig = axes_of(explorer)
+    (quiver,) = [c for c in ax_phase.collections if isinstance(c, Quiver)]
+    U_before = quiver.U.copy()
+    eig_before = {k: p.copy() for k, p in shown_points(ax_eig).items()}
+    image_before = np.asarray(explorer.fig.canvas.buffer_rgba()).copy()
+
+    explorer.controls["w11"].value = 0.5
+    assert explorer.compute.calls == 1
+    assert artists(explorer) == before  # the same objects, in the same order: nothing new
+    assert all(a is b for a, b in zip(artists(explorer), before))
+    assert not np.allclose(quiver.U, U_before)  # ... with new data
+    assert any(
+        not np.array_equal(p, eig_before[k]) for k, p in shown_points(ax_eig).items()
+    )
+    # ... and the canvas really was redrawn.
+    assert not np.array_equal(np.asarray(explorer.fig.canvas.buffer_rgba()), image_before)
+    assert len(explorer.latencies) == 1
+
+
+def test_no_figure_is_created_across_events(explorer):
+    n_figures = len(plt.get_fignums())
+    for k, value in enumerate(np.linspace(-2.0, 2.0, 8)):
+        explorer.controls[("w11", "w12", "u1", "g")[k % 4]].value = abs(value) if k % 4 == 3 else value
+    assert len(plt.get_fignums()) == n_figures
+    assert len(explorer.latencies) == 8
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        dict(w11=2.0, w12=0.0, w21=0.0, w22=2.0),  # nine fixed points
+        dict(w11=0.5, w12=-2.0, w21=2.0, w22=0.5),  # one stable focus
+        dict(w11=2.0, w12=0.5, w21=-0.3, w22=1.5, u1=0.1),  # saddle, node and unstable focus
+    ],
+)
+def test_fixed_points_shown_are_rnnlabs(explorer, values):
+    explorer.update(**values)
+    model = model_of(explorer.values)
+    reference = rnnlab.phase_portrait(model, **PORTRAIT).fixed_points
+    fps = explorer.result.fixed_points
+    np.testing.assert_array_equal(fps.x, reference.x)
+    assert fps.kinds == reference.kinds
+    # They are zeros of the vector field of the model the sliders describe.
+    assert np.max(np.abs(model.vector_field(0.0, fps.x))) < 1e-9
+    shown = shown_points(axes_of(explorer)[0])
+    assert {k: len(p) for k, p in shown.items() if len(p)} == Counter(fps.kinds)
+    for kind, points in shown.items():
+        np.testing.assert_array_equal(points, fps.x[[k == kind for k in fps.kinds]])
+    key = explorer.widget.children[0].children[1].value
+    assert f"<b>{len(fps)} fixed point" in key
+
+
+def test_the_eigenvalue_scatter_is_the_jacobian_spectrum_at_the_fixed_points(explorer):
+    explorer.update(w11=2.0, w12=0.5, w21=-0.3, w22=1.5, u1=0.1, u2=0.0)
+    model = model_of(explorer.values)
+    fps = explorer.result.fixed_points
+    assert len(fps) >= 2
+    shown = shown_points(axes_of(explorer)[1])
+    for kind, points in shown.items():
+        at = fps.x[[k == kind for k in fps.kinds]]
+        lam = np.linalg.eigvals(model.jacobian(0.0, at)).ravel()  # exact Jacobian, independently
+        np.testing.assert_allclose(
+            np.sort_complex(points[:, 0] + 1j * points[:, 1]), np.sort_complex(lam), atol=1e-12
+        )
+    assert sum(len(p) for p in shown.values()) == 2 * len(fps)
+
+
+def test_the_gain_g_scales_the_slope(explorer):
+    # W = 1.5 I with tanh: g W < 1 gives one fixed point, g W > 1 three per neuron.
+    explorer.update(w11=1.5, w12=0.0, w21=0.0, w22=1.5, u1=0.0, u2=0.0, g=0.5)
+    assert explorer.result.fixed_points.kinds == ("stable node",)
+    explorer.controls["g"].value = 1.0
+    assert Counter(explorer.result.fixed_points.kinds) == {"stable node": 4, "saddle": 4, "unstable node": 1}
+
+
+def test_changing_the_nonlinearity(explorer):
+    explorer.update(w11=2.0, w12=0.0, w21=0.0, w22=2.0, u1=0.5, u2=0.5)
+    tanh_fps = explorer.result.fixed_points
+    explorer.compute = count_calls(explorer.compute)
+    explorer.controls["phi"].value = "relu"
+    assert explorer.compute.calls == 1
+    model = model_of(explorer.values)
+    assert model.phi.name == "relu"
+    fps = explorer.result.fixed_points
+    assert not np.array_equal(fps.x, tanh_fps.x)
+    np.testing.assert_array_equal(fps.x, rnnlab.phase_portrait(model, **PORTRAIT).fixed_points.x)
+    # The arrows follow the relu field.
+    ax_phase = axes_of(explorer)[0]
+    (quiver,) = [c for c in ax_phase.collections if isinstance(c, Quiver)]
+    X, Y = np.meshgrid(explorer.result.x, explorer.result.y)
+    F = model.vector_field(0.0, np.stack([X, Y], -1)).reshape(-1, 2)
+    np.testing.assert_allclose(quiver.U * np.hypot(*F.T), F[:, 0], atol=1e-12)
+
+
+def test_the_key_counts_the_kinds(explorer):
+    explorer.update(w11=2.0, w12=0.0, w21=0.0, w22=2.0, u1=0.0, u2=0.0, g=1.0)
+    key = explorer.widget.children[0].children[1].value
+    assert "stable node: 4" in key and "saddle: 4" in key and "unstable node: 1" in key
+    assert "stable focus: 0" in key
+
+
+def test_explorer_arguments_are_checked():
+    with pytest.raises(ValueError, match="W must have shape"):
+        rate_rnn_explorer(W=[[1.0, 2.0, 3.0]])
+    with pytest.raises(ValueError, match="phi must be one of"):
+        rate_rnn_explorer(phi="elu")
+
+
+def test_importing_widgets_does_not_import_torch():
+    code = "import sys, rnnlab.widgets; print('torch' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
+    assert out.stdout.strip() == "False"
+
+
+def test_close_closes_every_widget_of_the_explorer():
+    ex, _ = make_line_explorer()
+    controls = list(ex.controls.values())
+    assert all(control.comm is not None for control in controls)
+    ex.close()
+    assert all(control.comm is None for control in controls)
+    assert ex.widget.comm is None
+
+
+def test_with_ipympl_the_canvas_is_the_widget_and_stays_the_one_figure():
+    if importlib.util.find_spec("ipympl") is None:  # importing ipympl would switch this process's backend
+        pytest.skip("ipympl is not installed")
+    code = """
+import matplotlib.pyplot as plt
+from rnnlab.widgets import rate_rnn_explorer
+ex = rate_rnn_explorer(n_grid=9, n_nullcline=41)
+before = plt.get_fignums()
+for value in (0.1, 0.5, 1.0):
+    ex.controls["w11"].value = value
+print(ex.widget.children[1] is ex.fig.canvas, before, plt.get_fignums(), len(ex.latencies))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        env={**os.environ, "MPLBACKEND": "module://ipympl.backend_nbagg"},
+    )
+    assert out.stdout.split() == ["True", "[1]", "[1]", "3"]
