@@ -93,7 +93,7 @@ class FixedPoints:
 
     def __repr__(self) -> str:
         counts = {k: self.kinds.count(k) for k in KINDS if k in self.kinds}
-        return f"FixedPoints({len(self)} found from {self.n_starts} starts: {counts})"
+        return f"FixedPoints({len(self)} found: {counts})"
 
 
 def find_fixed_points(
@@ -105,6 +105,7 @@ def find_fixed_points(
     rng=None,
     t: float = 0.0,
     tol: float = 1e-10,
+    xtol: float = 1e-9,
     max_iter: int = 100,
     distinct_tol: float = 1e-6,
     hyperbolic_tol: float = 1e-8,
@@ -128,6 +129,8 @@ def find_fixed_points(
         Time at which a time-varying input is frozen.
     tol : float
         Convergence threshold on ``max_i |f_i(x)|``.
+    xtol : float
+        Convergence threshold on the Newton step, relative to ``1 + max_i |x_i|``; both must hold.
     max_iter : int
         Newton iterations per start.
     distinct_tol : float
@@ -158,8 +161,7 @@ def find_fixed_points(
 
     f = lambda z: model.vector_field(t, z)  # noqa: E731
     with np.errstate(over="ignore", invalid="ignore"):
-        x, res = _newton(f, lambda z: model.jacobian(t, z), x, tol, max_iter)
-    converged = np.isfinite(res) & (res <= tol)
+        x, converged = _newton(f, lambda z: model.jacobian(t, z), x, tol, xtol, max_iter)
     x = _distinct(x[converged], distinct_tol)
 
     # Sort on coordinates rounded to the de-duplication scale: Newton's round-off (1e-16 apart in the
@@ -185,39 +187,66 @@ def _check_box(box, n):
     return b[:, 0], b[:, 1]
 
 
-def _newton(f, jac, x, tol, max_iter):
-    """Damped Newton on a batch of states: halve each step until ``|f|_inf`` decreases.
+def _newton(f, jac, x, tol, xtol, max_iter):
+    """Damped Newton with a Levenberg-Marquardt fallback, on a batch of starts at once.
 
-    A start stops when it converges or when no step length decreases its residual.
+    Each iteration takes the Newton step, halved until ``|f|_2`` decreases; where no length
+    decreases it (a near-singular Jacobian far from a root), it takes a Levenberg-Marquardt step
+    ``-(J^T J + m I)^-1 J^T f``, a descent direction for ``|f|_2^2`` for every ``m > 0``. A start
+    converges when ``|f|_inf <= tol`` and its Newton step is below ``xtol`` (relative to ``1 + |x|``),
+    so points near a degenerate root are iterated onto it rather than left scattered around it.
+    A start stops when it makes less than 10% progress for five iterations in a row (a slow point,
+    or no root nearby). Returns the states and a mask of the converged ones.
     """
+    m, n = x.shape
     fx = f(x)
-    res = np.max(np.abs(fx), axis=-1)
-    active = np.isfinite(res) & (res > tol)
+    norm2 = np.linalg.norm(fx, axis=-1)
+    active = np.isfinite(norm2)
+    converged = np.zeros(m, dtype=bool)
+    slow = np.zeros(m, dtype=int)
+    eye = np.eye(n)
     for _ in range(max_iter):
         idx = np.flatnonzero(active)
         if idx.size == 0:
             break
-        J = jac(x[idx])
+        J, fi = jac(x[idx]), fx[idx]
         try:
-            step = np.linalg.solve(J, -fx[idx][..., None])[..., 0]
+            step = np.linalg.solve(J, -fi[..., None])[..., 0]
         except np.linalg.LinAlgError:  # a singular Jacobian somewhere: least-squares steps
-            step = (np.linalg.pinv(J) @ -fx[idx][..., None])[..., 0]
+            step = (np.linalg.pinv(J) @ -fi[..., None])[..., 0]
+        done = (np.max(np.abs(fi), axis=-1) <= tol) & (
+            np.max(np.abs(step), axis=-1) <= xtol * (1 + np.max(np.abs(x[idx]), axis=-1))
+        )
+        converged[idx[done]] = True
+        active[idx[done]] = False
+        keep = ~done & np.all(np.isfinite(step), axis=-1)
+        active[idx[~done & ~keep]] = False
+        idx, J, fi, step = idx[keep], J[keep], fi[keep], step[keep]
+        old = norm2[idx].copy()
+
         pending = np.ones(idx.size, dtype=bool)
-        lam = 1.0
-        for _ in range(40):
-            rows = idx[pending]
-            x_try = x[rows] + lam * step[pending]
+        trials = [lambda k, lam=0.5**j: lam * step[k] for j in range(12)]
+        JtJ, Jtf = np.swapaxes(J, -1, -2) @ J, (np.swapaxes(J, -1, -2) @ fi[..., None])[..., 0]
+        scale = np.max(np.abs(np.diagonal(JtJ, axis1=-2, axis2=-1)), axis=-1) + 1e-300
+        trials += [
+            lambda k, mu=10.0**e: np.linalg.solve(JtJ[k] + (mu * scale[k])[:, None, None] * eye, -Jtf[k][..., None])[..., 0]
+            for e in range(-6, 3)
+        ]
+        for trial in trials:
+            k = np.flatnonzero(pending)
+            x_try = x[idx[k]] + trial(k)
             f_try = f(x_try)
-            r_try = np.max(np.abs(f_try), axis=-1)
-            better = np.isfinite(r_try) & (r_try < res[rows])
-            x[rows[better]], fx[rows[better]], res[rows[better]] = x_try[better], f_try[better], r_try[better]
-            pending[np.flatnonzero(pending)[better]] = False
+            n_try = np.linalg.norm(f_try, axis=-1)
+            better = np.isfinite(n_try) & (n_try < old[k])
+            rows = idx[k[better]]
+            x[rows], fx[rows], norm2[rows] = x_try[better], f_try[better], n_try[better]
+            pending[k[better]] = False
             if not pending.any():
                 break
-            lam /= 2
-        active[idx[pending]] = False  # no descent direction left
-        active &= res > tol
-    return x, res
+        active[idx[pending]] = False  # no descent direction left: a local minimum of |f|
+        slow[idx] = np.where(norm2[idx] > 0.9 * old, slow[idx] + 1, 0)
+        active &= slow < 5
+    return x, converged
 
 
 def _distinct(x, tol):

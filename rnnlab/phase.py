@@ -63,6 +63,7 @@ def phase_portrait(
     n_starts: int = 8,
     n_trajectories: int = 0,
     t_max: float = 10.0,
+    max_iter: int = 50,
 ) -> PhasePortrait:
     """Compute the phase portrait of a two-dimensional model in a window.
 
@@ -81,6 +82,8 @@ def phase_portrait(
     n_trajectories : int
         If positive, integrate from an ``n_trajectories x n_trajectories`` grid of initial states
         up to ``t_max`` (RK4, 200 steps).
+    max_iter : int
+        Newton iterations per start (see :func:`rnnlab.find_fixed_points`).
 
     Returns
     -------
@@ -116,14 +119,16 @@ def phase_portrait(
         for i, name in enumerate(("x", "y"))
     }
 
-    # Newton from a grid (not random starts) so the portrait is deterministic.
+    # Newton from where the nullclines cross, plus a grid (not random starts) so the portrait is
+    # deterministic; crossings catch unstable points that grid starts can miss.
     pad_x, pad_y = 0.02 * (xlim[1] - xlim[0]), 0.02 * (ylim[1] - ylim[0])
-    starts = np.stack(
+    grid = np.stack(
         np.meshgrid(np.linspace(xlim[0] + pad_x, xlim[1] - pad_x, n_starts),
                     np.linspace(ylim[0] + pad_y, ylim[1] - pad_y, n_starts)),
         axis=-1,
     ).reshape(-1, 2)
-    fps = find_fixed_points(model, starts, t=t)
+    starts = np.concatenate([_nullcline_crossings(model, t, nullclines["x"]), grid])
+    fps = find_fixed_points(model, starts, t=t, max_iter=max_iter)
     inside = (
         (fps.x[:, 0] >= xlim[0]) & (fps.x[:, 0] <= xlim[1]) & (fps.x[:, 1] >= ylim[0]) & (fps.x[:, 1] <= ylim[1])
     )
@@ -139,3 +144,16 @@ def phase_portrait(
             model, x0.reshape(-1, 2), np.linspace(t, t + t_max, 201), on_divergence="ignore"
         )
     return PhasePortrait(x, y, F[..., 0], F[..., 1], nullclines, fps, trajectories, xlim, ylim)
+
+
+def _nullcline_crossings(model, t, x_nullclines) -> np.ndarray:
+    """Points where ``dy/dt`` changes sign along the ``dx/dt = 0`` polylines, linearly interpolated."""
+    points = [np.zeros((0, 2))]
+    for line in x_nullclines:
+        if len(line) < 2:
+            continue
+        g = model.vector_field(t, line)[:, 1]
+        k = np.flatnonzero(np.sign(g[:-1]) != np.sign(g[1:]))
+        w = g[k] / (g[k] - g[k + 1])
+        points.append(line[k] + w[:, None] * (line[k + 1] - line[k]))
+    return np.concatenate(points)

@@ -266,3 +266,37 @@ def test_bad_starts_raise(x0):
 def test_non_model_raises():
     with pytest.raises(ValueError, match="model"):
         find_fixed_points(np.eye(2))
+
+
+def test_a_degenerate_root_is_found_once_not_as_a_cluster():
+    # W = [[1.5, .5], [.5, 1.5]]: at the origin J = -I + W has eigenvalues 0 and 1 (a pitchfork), and
+    # |f| ~ |x|^3 along the null direction, so |f| < tol holds in a whole neighbourhood; the step
+    # criterion must iterate every start onto the root before it counts.
+    model = RateRNN([[1.5, 0.5], [0.5, 1.5]])
+    fps = find_fixed_points(model, box=(-3, 3), n_starts=100, rng=1)
+    assert fps.kinds == ("stable node", "non-hyperbolic", "stable node")
+    assert np.max(np.abs(fps.x[1])) < 1e-6
+    np.testing.assert_allclose(fps.x[0], -fps.x[2], atol=1e-9)
+
+
+def test_no_fixed_point_gives_an_empty_result_without_running_every_iteration():
+    # x' = -x + 1 + softplus(3x)-type excitation: f > 0 everywhere, so no zero exists.
+    model = RateRNN([[3.0, 1.0], [1.0, 3.0]], u=[2.0, 2.0], phi="softplus")
+    assert np.all(model.vector_field(0.0, np.random.default_rng(0).uniform(-50, 50, (1000, 2))) > 0)
+    calls = []
+
+    class Counting:
+        n = 2
+
+        def vector_field(self, t, x):
+            calls.append(len(x))
+            return model.vector_field(t, x)
+
+        def jacobian(self, t, x):
+            return model.jacobian(t, x)
+
+    fps = find_fixed_points(Counting(), n_starts=20, rng=0, max_iter=100)
+    assert len(fps) == 0 and fps.n_converged == 0
+    # Starts are dropped once they stop making progress: far fewer evaluations than 100 iterations
+    # with a full line search each would need.
+    assert sum(calls) < 20 * 100 * 5

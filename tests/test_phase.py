@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rnnlab import FiringRateRNN, LinearSystem, RateRNN, Trajectory, phase_portrait, simulate
+from rnnlab import Activation, FiringRateRNN, LinearSystem, RateRNN, Trajectory, phase_portrait, simulate
 
 A_FOCUS = np.array([[-1.0, 2.0], [-2.0, -1.0]])
 # A tanh network with curved nullclines: x' = -x + W tanh(x) + u.
@@ -133,3 +133,12 @@ def test_bad_counts_raise(name, value):
 def test_non_model_raises():
     with pytest.raises(ValueError, match="model"):
         phase_portrait(A_FOCUS)
+
+
+def test_nullcline_crossings_catch_a_fixed_point_between_grid_starts():
+    # With tanh gain 1.5 the unstable node at the origin has a small basin for Newton; an even grid
+    # of starts (none at the centre) used to miss it. Starting from nullcline crossings finds it.
+    model = RateRNN([[2.0, 0.5], [0.5, 1.0]], phi=Activation("tanh", gain=1.5))
+    pp = phase_portrait(model, xlim=(-3, 3), ylim=(-3, 3), n_starts=8)
+    assert pp.fixed_points.kinds == ("stable node", "saddle", "unstable node", "saddle", "stable node")
+    assert np.max(np.abs(pp.fixed_points.x[2])) < 1e-9
