@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.rnnlab-installed
 EXTRAS ?= lab,test
+# Jupyter refuses to run as root (containers, cloud VMs) unless told; extra flags go in LAB_ARGS.
+LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: install lab test bench clean
 
@@ -17,7 +19,7 @@ $(STAMP): pyproject.toml
 	$(MAKE) install
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/00_index.ipynb
+	$(BIN)/jupyter lab $(LAB_ARGS) notebooks/00_index.ipynb
 
 # Notebooks run in smoke mode (RNNLAB_SMOKE=1) inside the tests; figures render off-screen.
 test: $(STAMP)
