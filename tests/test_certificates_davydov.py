@@ -570,6 +570,19 @@ def test_certify_lists_the_davydov_criteria(kind):
     assert all(c.applies for c in certs) == (kind != "Persidskii")  # 19(i) needs one phi for all edges
 
 
+@settings(max_examples=5)
+@given(seed=seeds)
+def test_absolute_contraction_is_the_best_certificate_of_the_class(kind, seed):
+    # With the model's own slope bounds, absolute_contraction returns the best registered certificate
+    # (Theorem 16 is optimal among the Hopfield ones, so Theorem 19 cannot beat it).
+    model = BUILDERS[kind](np.random.default_rng(seed), 3)
+    rates = [c.rate for c in _davydov_only(model) if c.applies]
+    cert = absolute_contraction(model)
+    assert cert.rate == pytest.approx(max(rates), abs=LP_TOL) and cert.holds == (max(rates) > 0)
+    assert "absolute" in cert.criterion and "Sec. V-D" in cert.reference
+    assert absolute_contraction(model, d_max=cert.details["d_max"] + 1.0).rate <= cert.rate + LP_TOL
+
+
 def test_rate_rnn_is_certified_through_its_hopfield_form(rng):
     rnn = RateRNN(rng.normal(0, 0.5, (3, 3)), u=lambda t: np.cos(t) * np.ones(3), tau=[0.5, 1.0, 2.0])
     hop = as_hopfield(rnn)

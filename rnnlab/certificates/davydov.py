@@ -169,7 +169,7 @@ def _result(name, reference, p, eta, osl, note="", **details) -> Certificate:
     eta = np.array(eta, dtype=float)
     eta.setflags(write=False)
     return Certificate(
-        criterion=name, holds=bool(osl < 0), rate=-osl, norm=_norm_name(p), metric=eta,
+        criterion=name, holds=bool(osl < 0), rate=0.0 - osl, norm=_norm_name(p), metric=eta,  # no -0.0
         reference=reference, note=note, details=dict(osL=osl, **details),
     )
 
