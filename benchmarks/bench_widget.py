@@ -127,9 +127,8 @@ def report(n_events, explorer, compute, render, rebuild, n_fixed, machine) -> st
         tail = (
             f"Compute median {1e3 * np.median(compute[none]):.1f} ms (worst {1e3 * compute[none].max():.1f}) "
             f"on the {none.sum()} events with no fixed point in the window, "
-            f"{1e3 * np.median(compute[~none]):.1f} ms (worst {1e3 * compute[~none].max():.1f}) on the others: "
-            "without a fixed point to converge to, damped Newton in `find_fixed_points` runs up to all its "
-            "iterations, with many step halvings, from every start."
+            f"{1e3 * np.median(compute[~none]):.1f} ms (worst {1e3 * compute[~none].max():.1f}) on the others "
+            "(with no root to converge to, each Newton start runs until it stops making progress)."
         )
     counts = Counter(n_fixed)
     lines = [

@@ -1,14 +1,28 @@
 """rnnlab: a lab for the stability of recurrent neural networks.
 
-The analysis side (this package's top level) needs only numpy and scipy; ``rnnlab.plots`` needs
-matplotlib and ``rnnlab.widgets`` ipywidgets, and both load on first use.
+The analysis side (this package's top level) needs only numpy and scipy (cvxpy loads inside the
+LMI searches); ``rnnlab.plots`` needs matplotlib and ``rnnlab.widgets`` ipywidgets, and both load
+on first use. Submodules: :mod:`rnnlab.lognorms`, :mod:`rnnlab.metrics`, :mod:`rnnlab.certificates`.
 """
 
 from importlib import import_module
 
 from .activations import ACTIVATIONS, Activation, get_activation
 from .fixed_points import FixedPoint, FixedPoints, classify, find_fixed_points
-from .models import FiringRateModel, FiringRateRNN, Hopfield, LinearSystem, Model, RateRNN
+from .certificates import Certificate, Certificates, certify
+from .lognorms import lognorm, metzler_majorant, optimal_weights, spectral_abscissa
+from .models import (
+    DiagonalLure,
+    FiringRateModel,
+    FiringRateRNN,
+    Hopfield,
+    LinearSystem,
+    Lure,
+    Model,
+    MultivariableLure,
+    Persidskii,
+    RateRNN,
+)
 from .phase import PhasePortrait, phase_portrait
 from .simulate import DivergenceError, DivergenceWarning, Trajectory, simulate
 from .spectrum import Spectrum, jacobian_spectrum
@@ -26,6 +40,10 @@ __all__ = [
     "FiringRateRNN",
     "Hopfield",
     "FiringRateModel",
+    "Lure",
+    "MultivariableLure",
+    "DiagonalLure",
+    "Persidskii",
     "gaussian_weights",
     "sparse_weights",
     "simulate",
@@ -40,6 +58,13 @@ __all__ = [
     "Spectrum",
     "phase_portrait",
     "PhasePortrait",
+    "lognorm",
+    "spectral_abscissa",
+    "metzler_majorant",
+    "optimal_weights",
+    "certify",
+    "Certificate",
+    "Certificates",
 ]
 
 _LAZY = ("plots", "widgets")

@@ -8,6 +8,7 @@ hypothesis example names the exact model that failed.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -110,3 +111,29 @@ def fd_jac():
 def same_eigenvalues():
     """The multiset comparison :func:`assert_same_eigenvalues`."""
     return assert_same_eigenvalues
+
+
+@dataclass(frozen=True)
+class LeakyTanh:
+    """``phi(x) = a x + b tanh(x)``: a saturation with slopes in ``[a, a + b]``, so ``d_min = a > 0``.
+
+    A slope-restricted nonlinearity that is not an :class:`rnnlab.Activation` (every built-in one has
+    ``d_min = 0``), for the criteria of Davydov et al. (2022) that need ``d_min > 0``.
+    """
+
+    a: float = 0.5
+    b: float = 1.0
+
+    def __call__(self, x):
+        return self.a * np.asarray(x) + self.b * np.tanh(x)
+
+    def derivative(self, x):
+        return self.a + self.b / np.cosh(x) ** 2
+
+    @property
+    def d_min(self):
+        return self.a
+
+    @property
+    def d_max(self):
+        return self.a + self.b

@@ -3,13 +3,13 @@ independent route (closed form vs LP, Jacobians vs the one-sided Lipschitz const
 definition), against simulation, and against the paper's own examples."""
 
 import itertools
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import LeakyTanh
 from rnnlab import Activation, FiringRateModel, FiringRateRNN, Hopfield, RateRNN, simulate
 from rnnlab.certificates import _core, certify
 from rnnlab.certificates import davydov
@@ -43,27 +43,6 @@ A_STAR = np.array([[1.0, 1.0], [-1.0, 1.0]])  # Example 9
 A_LDS = np.array([[-1.0, -1.0], [2.0, -1.0]])  # Example 3(i)
 A_HURWITZ = np.array([[1.0, 1.0], [-4.0, -3.0]])  # Example 3(iii)
 
-
-@dataclass(frozen=True)
-class LeakyTanh:
-    """``phi(x) = a x + b tanh(x)``: a saturation with slopes in ``[a, a + b]``, so ``d_min = a > 0``."""
-
-    a: float = 0.5
-    b: float = 1.0
-
-    def __call__(self, x):
-        return self.a * np.asarray(x) + self.b * np.tanh(x)
-
-    def derivative(self, x):
-        return self.a + self.b / np.cosh(x) ** 2
-
-    @property
-    def d_min(self):
-        return self.a
-
-    @property
-    def d_max(self):
-        return self.a + self.b
 
 
 def slope_corners(d_min, d_max, n):

@@ -1,12 +1,13 @@
 """The Lur'e and Persidskii models of Davydov et al. (2022), Sec. V-C: equations, exact Jacobians, checks."""
 
-from dataclasses import FrozenInstanceError, dataclass
+from dataclasses import FrozenInstanceError
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conftest import LeakyTanh
 from rnnlab import Activation, Hopfield, Model, simulate
 from rnnlab.models.lure import DiagonalLure, Lure, MultivariableLure, Persidskii
 
@@ -14,27 +15,6 @@ seeds = st.integers(0, 2**32 - 1)
 sizes = st.integers(1, 5)
 LURE_CLASSES = (Lure, MultivariableLure, DiagonalLure, Persidskii)
 
-
-@dataclass(frozen=True)
-class LeakyTanh:
-    """``phi(x) = a x + b tanh(x)``: a saturation with slopes in ``[a, a + b]``, ``a > 0``."""
-
-    a: float = 0.5
-    b: float = 1.0
-
-    def __call__(self, x):
-        return self.a * np.asarray(x) + self.b * np.tanh(x)
-
-    def derivative(self, x):
-        return self.a + self.b / np.cosh(x) ** 2
-
-    @property
-    def d_min(self):
-        return self.a
-
-    @property
-    def d_max(self):
-        return self.a + self.b
 
 
 def make_lure_model(cls, seed, n, *, time_varying=False):

@@ -4,7 +4,27 @@
 module per paper (:mod:`.kozachkov`, :mod:`.davydov`); importing this package registers them.
 """
 
-from . import davydov, kozachkov  # noqa: F401  (importing registers the criteria)
 from ._core import Certificate, Certificates, certify, criterion
+from .davydov import (
+    absolute_contraction,
+    connective_contraction,
+    firing_rate_certificate,
+    hopfield_certificate,
+    total_contraction,
+)
+from .kozachkov import common_metric, observed_contraction_rate, theorem3_weights
 
-__all__ = ["Certificate", "Certificates", "certify", "criterion"]
+__all__ = [
+    "Certificate",
+    "Certificates",
+    "certify",
+    "criterion",
+    "hopfield_certificate",
+    "firing_rate_certificate",
+    "absolute_contraction",
+    "connective_contraction",
+    "total_contraction",
+    "common_metric",
+    "theorem3_weights",
+    "observed_contraction_rate",
+]

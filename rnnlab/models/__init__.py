@@ -3,6 +3,7 @@
 from ._base import Model, check_model, check_state
 from .hopfield import FiringRateModel, Hopfield
 from .linear import LinearSystem
+from .lure import DiagonalLure, Lure, MultivariableLure, Persidskii
 from .rnn import FiringRateRNN, RateRNN
 
 __all__ = [
@@ -14,4 +15,8 @@ __all__ = [
     "FiringRateRNN",
     "Hopfield",
     "FiringRateModel",
+    "Lure",
+    "MultivariableLure",
+    "DiagonalLure",
+    "Persidskii",
 ]
