@@ -48,3 +48,27 @@ def test_metzler_diagonal_metric_is_a_diagonal_lyapunov_function(seed, n, densit
 def test_bad_input_is_named(call, word):
     with pytest.raises(ValueError, match=word):
         call()
+
+
+@given(seeds, st.integers(2, 5))
+def test_lemma2_inclusions_with_lds(seed, n):
+    # Davydov Lemma 2: MH => LDS => TH (=> H); an LDS metric certifies x' = A x in its norm.
+    from rnnlab.lognorms import is_m_hurwitz, is_totally_hurwitz
+    from rnnlab.metrics import lds_metric
+
+    A = np.random.default_rng(seed).normal(size=(n, n)) - 1.2 * np.eye(n)
+    res = lds_metric(A)
+    if is_m_hurwitz(A):
+        assert res.lds
+    if res.lds:
+        assert is_totally_hurwitz(A)
+        assert np.all(res.p > 0)
+        assert np.linalg.eigvalsh(np.diag(res.p) @ A + A.T @ np.diag(res.p)).max() < 0
+        assert res.rate == pytest.approx(-lognorm(A, 2, P=np.diag(res.p)))
+
+
+def test_lds_examples():
+    from rnnlab.metrics import lds_metric
+
+    assert lds_metric([[-1.0, -1.0], [2.0, -1.0]]).lds  # Example 3(i): LDS but not MH
+    assert not lds_metric([[1.0, 1.0], [-4.0, -3.0]]).lds  # Example 3(iii): Hurwitz, not TH, so not LDS

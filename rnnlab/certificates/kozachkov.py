@@ -47,7 +47,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import itertools
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,7 +54,9 @@ import scipy.optimize
 import scipy.special
 
 from ..lognorms import _check_square, lognorm, spectral_abscissa
+from ..metrics import lmi_solver as _lmi_solver
 from ..metrics import metzler_diagonal_metric
+from ..metrics import solve_quietly as _solve_quietly
 from ..models._base import check_state
 from ..models.rnn import FiringRateRNN, RateRNN
 from ..simulate import simulate
@@ -169,24 +170,6 @@ def _perturbation_loss(M: np.ndarray, E: np.ndarray, g: float) -> float:
         return 0.0
     root, inv_root = _symmetric_sqrt_and_inv_sqrt(M)
     return g * np.linalg.norm(root @ E, 2) * np.linalg.norm(inv_root, 2)
-
-
-def _lmi_solver(solver):
-    """The cvxpy solver to use: the one asked for, else CLARABEL (an interior-point method, faster and
-    more accurate on these small SDPs than cvxpy's first-order default SCS) when installed."""
-    import cvxpy as cp
-
-    if solver is not None:
-        return solver
-    return "CLARABEL" if "CLARABEL" in cp.installed_solvers() else None
-
-
-def _solve_quietly(problem, solver) -> None:
-    # cvxpy warns "Solution may be inaccurate"; the status says so too, and every metric it returns
-    # is verified exactly before use, so the warning only adds noise.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Solution may be inaccurate", category=UserWarning)
-        problem.solve(solver=solver)
 
 
 def _vertices(n: int, d_min: float, g: float) -> np.ndarray:
