@@ -12,9 +12,11 @@ from .fixed_points import FixedPoint, FixedPoints, classify, find_fixed_points
 from .certificates import Certificate, Certificates, certify
 from .lognorms import lognorm, metzler_majorant, optimal_weights, spectral_abscissa
 from .models import (
+    Assembly,
     DiagonalLure,
     FiringRateModel,
     FiringRateRNN,
+    Hierarchical,
     Hopfield,
     LinearSystem,
     Lure,
@@ -22,6 +24,8 @@ from .models import (
     MultivariableLure,
     Persidskii,
     RateRNN,
+    block_mask,
+    feedback_coupling,
 )
 from .phase import PhasePortrait, phase_portrait
 from .simulate import DivergenceError, DivergenceWarning, Trajectory, simulate
@@ -44,6 +48,10 @@ __all__ = [
     "MultivariableLure",
     "DiagonalLure",
     "Persidskii",
+    "Assembly",
+    "Hierarchical",
+    "block_mask",
+    "feedback_coupling",
     "gaussian_weights",
     "sparse_weights",
     "simulate",

@@ -1,10 +1,12 @@
 """Contraction certificates: every criterion of the papers, side by side, for any model.
 
 ``certify(model)`` runs each criterion registered for the model's class. The criteria live in one
-module per paper (:mod:`.kozachkov`, :mod:`.davydov`); importing this package registers them.
+module per paper (:mod:`.kozachkov`, :mod:`.davydov`) and one for networks of networks
+(:mod:`.assembly`); importing this package registers them.
 """
 
 from ._core import Certificate, Certificates, certify, criterion
+from .assembly import assembly_certificate, module_certificate, skew_residual
 from .davydov import (
     absolute_contraction,
     connective_contraction,
@@ -27,4 +29,7 @@ __all__ = [
     "common_metric",
     "theorem3_weights",
     "observed_contraction_rate",
+    "assembly_certificate",
+    "module_certificate",
+    "skew_residual",
 ]

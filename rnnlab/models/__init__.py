@@ -1,6 +1,7 @@
 """The model zoo. Every model follows :class:`Model`: ``n``, ``vector_field(t, x)``, ``jacobian(t, x)``."""
 
 from ._base import Model, check_model, check_state
+from .assembly import Assembly, Hierarchical, block_mask, feedback_coupling
 from .hopfield import FiringRateModel, Hopfield
 from .linear import LinearSystem
 from .lure import DiagonalLure, Lure, MultivariableLure, Persidskii
@@ -19,4 +20,8 @@ __all__ = [
     "MultivariableLure",
     "DiagonalLure",
     "Persidskii",
+    "Assembly",
+    "Hierarchical",
+    "block_mask",
+    "feedback_coupling",
 ]
