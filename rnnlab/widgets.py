@@ -29,7 +29,7 @@ from .fixed_points import KINDS
 from .models import RateRNN
 from .phase import phase_portrait
 
-__all__ = ["Explorer", "rate_rnn_explorer"]
+__all__ = ["Explorer", "rate_rnn_explorer", "contraction_explorer", "fast_criteria"]
 
 
 def _in_ipython() -> bool:
@@ -329,3 +329,164 @@ class _RateRNNView:
         self.portrait.update(pp)
         self.spectrum.update(pp.fixed_points)
         self.key.value = _key_html(pp.fixed_points.kinds)
+
+
+# ---------------------------------------------------------------------------------------------------
+# contraction explorer
+
+
+def fast_criteria(model_type=RateRNN) -> tuple:
+    """The criteria :func:`rnnlab.certify` runs on ``model_type``, less Theorem 7's LMI search.
+
+    On a 2x2 rate RNN the others take about 5 ms together; Theorem 7 (cvxpy, a bisection over
+    ``2^n`` vertex LMIs) about 55 ms, which with a render would break a 100 ms event budget.
+    """
+    from .certificates import _core, kozachkov
+
+    found = [fn for cls in model_type.__mro__ for fn in _core._REGISTRY.get(cls, [])]
+    return tuple(fn for fn in found if fn is not kozachkov.theorem7)
+
+
+def _verdict_html(certs) -> str:
+    """The verdict and rate of every criterion, as a small HTML table for the explorer."""
+    from html import escape
+
+    rows = []
+    for c in certs:
+        if not c.applies:
+            verdict, color = "n/a", "#999999"
+        elif c.holds:
+            verdict, color = "&#10003; holds", to_hex(plots.CERTIFICATE_COLORS["holds"])
+        else:
+            verdict, color = "&#10007; fails", to_hex(plots.CERTIFICATE_COLORS["fails"])
+        rate = f"{c.rate:.3f}" if c.applies and np.isfinite(c.rate) else "-"
+        rows.append(f"<tr style='color:{color}'><td>{escape(c.criterion)}</td><td>{verdict}</td>"
+                    f"<td style='text-align:right'>{rate}</td><td>{c.norm}</td></tr>")
+    best = certs.best
+    head = (f"<b>contracting at rate {best.rate:.3f}</b> ({escape(best.criterion)}, {best.norm}; its unit "
+            "ball in the portrait)" if best is not None else "<b>no criterion certifies contraction</b>")
+    return ("<div style='font-size:90%'>" + head + "<table><tr><th>criterion</th><th>verdict</th><th>rate</th>"
+            "<th>norm</th></tr>" + "".join(rows) + "</table></div>")
+
+
+def contraction_explorer(
+    W=((0.5, -1.0), (1.0, 0.2)),
+    phi: str = "tanh",
+    g: float = 1.0,
+    *,
+    tau: float = 1.0,
+    criteria=None,
+    xlim=(-3.0, 3.0),
+    ylim=(-3.0, 3.0),
+    n_grid: int = 15,
+    n_nullcline: int = 81,
+    n_starts: int = 5,
+    weight_range=(-3.0, 3.0),
+    gain_range=(0.1, 3.0),
+) -> Explorer:
+    """Explore which contraction criteria certify the two-neuron rate RNN ``tau x' = -x + W phi(x)``.
+
+    Sliders set ``w11 w12 w21 w22`` and the gain ``g`` of ``phi`` (its slope bound, the ``g`` of
+    Kozachkov et al. 2022); a dropdown picks ``phi``. Each event certifies
+    ``RateRNN(W, tau=tau, phi=Activation(phi, gain=g))`` with every criterion in ``criteria`` and
+    shows each verdict and rate in an HTML table beside the sliders, and the phase portrait (vector
+    field, nullclines, fixed points) with the unit ball of the fastest certificate that holds, drawn
+    around the origin. Everything is updated in place.
+
+    Parameters
+    ----------
+    W : array_like, shape (2, 2)
+        Initial weights.
+    phi : str
+        Initial activation, one of :data:`rnnlab.ACTIVATIONS`.
+    g : float
+        Initial gain of ``phi``.
+    tau : float
+        Time constant (fixed).
+    criteria : sequence of callables, optional
+        ``fn(model) -> Certificate``; default :func:`fast_criteria`, i.e. what :func:`rnnlab.certify`
+        runs without Theorem 7 (add ``rnnlab.certificates.kozachkov.theorem7`` for it, at ~55 ms per
+        event).
+    xlim, ylim : (float, float)
+        The window of the phase portrait.
+    n_grid, n_nullcline, n_starts : int
+        Passed to :func:`rnnlab.phase_portrait`.
+    weight_range, gain_range : (float, float)
+        Slider ranges.
+
+    Returns
+    -------
+    Explorer
+        ``explorer.result`` is ``(portrait, certificates)``: a :class:`~rnnlab.PhasePortrait` and the
+        :class:`~rnnlab.Certificates` of the current model; ``explorer.table`` is the HTML table.
+
+    Examples
+    --------
+    >>> ex = contraction_explorer()
+    >>> ex.update(w11=0.0, w12=0.2, w21=0.2, w22=0.0)      # small symmetric W: rate 1 - g |W|_2
+    >>> [c.criterion for c in ex.result[1] if c.holds], round(ex.result[1].best.rate, 3)
+    (['Davydov Thm 16', 'Kozachkov Thm 1', 'Kozachkov Thm 2', 'Kozachkov Thm 5'], 0.8)
+    """
+    from .certificates import Certificates
+
+    W = np.asarray(W, dtype=float)
+    if W.shape != (2, 2):
+        raise ValueError(f"W must have shape (2, 2), got {W.shape}")
+    if phi not in ACTIVATIONS:
+        raise ValueError(f"phi must be one of {ACTIVATIONS}, got {phi!r}")
+    criteria = fast_criteria(RateRNN) if criteria is None else tuple(criteria)
+    if not criteria or not all(callable(fn) for fn in criteria):
+        raise ValueError("criteria must be a non-empty sequence of callables fn(model) -> Certificate")
+
+    def slider(value, bounds, description):
+        return ipywidgets.FloatSlider(
+            value=value, min=bounds[0], max=bounds[1], step=0.05, description=description,
+            readout_format=".2f", continuous_update=True,
+        )
+
+    controls = {f"w{i + 1}{j + 1}": slider(W[i, j], weight_range, f"w{i + 1}{j + 1}")
+                for i in range(2) for j in range(2)}
+    controls["phi"] = ipywidgets.Dropdown(options=ACTIVATIONS, value=phi, description="phi")
+    controls["g"] = slider(g, gain_range, "g")
+
+    def compute(w11, w12, w21, w22, phi, g):
+        model = RateRNN([[w11, w12], [w21, w22]], tau=tau, phi=Activation(phi, gain=g))
+        pp = phase_portrait(model, xlim, ylim, n_grid=n_grid, n_nullcline=n_nullcline, n_starts=n_starts)
+        return pp, Certificates(fn(model) for fn in criteria)
+
+    values = {name: control.value for name, control in controls.items()}
+    with plt.ioff():
+        fig = plt.figure(figsize=(5.2, 4.4), layout="constrained")
+    view = _ContractionView(fig, compute(**values))
+    explorer = Explorer(controls, compute, view.draw, fig, columns=2, extras=[view.table])
+    explorer.table = view.table
+    return explorer
+
+
+class _ContractionView:
+    """The contraction explorer's figure (phase portrait and a unit ball) and its verdict table."""
+
+    def __init__(self, fig, result):
+        pp, _ = result
+        ax = fig.subplots()
+        self.portrait = plots._PortraitArtists(ax, pp)
+        (self.ball,) = ax.plot([], [], color="tab:green", linewidth=2.0, zorder=3)
+        self.scale = 0.25 * min(np.ptp(pp.xlim), np.ptp(pp.ylim))  # the ball's radius in the window
+        ax.set_title(r"$\tau\dot x = -x + W\phi(x)$ and the certified unit ball", fontsize="medium")
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.yaxis.set_major_locator(MaxNLocator(4))
+        fig.get_layout_engine().execute(fig)
+        fig.set_layout_engine("none")
+        self.table = ipywidgets.HTML()
+        self.draw(result)
+
+    def draw(self, result) -> None:
+        pp, certs = result
+        self.portrait.update(pp)
+        best = certs.best
+        if best is None:
+            self.ball.set_data([], [])
+        else:
+            boundary = self.scale * plots._ball_boundary(best, (0, 1))  # (K, 2)
+            self.ball.set_data(boundary[:, 0], boundary[:, 1])
+        self.table.value = _verdict_html(certs)
