@@ -466,12 +466,12 @@ def certificates(certs, ax=None, *, legend: bool = True):
     span = max(np.abs(rates).max(initial=0.0), 1e-3)
     for yi, rate, s, c in zip(y, rates, status, certs):
         label = "n/a" if s == "n/a" else ("-" if not np.isfinite(c.rate) else f"{c.rate:.3g} ({c.norm})")
-        ax.text(rate + 0.02 * span if rate >= 0 else rate - 0.02 * span, yi, label, va="center",
-                ha="left" if rate >= 0 else "right", fontsize="small")
+        # right of the bar's end, or of the zero line for a negative margin (clear of the tick labels)
+        ax.text(max(rate, 0.0) + 0.02 * span, yi, label, va="center", ha="left", fontsize="small")
     ax.axvline(0.0, color="0.3", linewidth=1.0, zorder=3)
     ax.set_yticks(y, [c.criterion for c in certs])
-    ax.set_xlim(min(rates.min(initial=0.0), 0.0) - 0.35 * span, max(rates.max(initial=0.0), 0.0) + 0.35 * span)
-    ax.set_xlabel("certified contraction rate (1/time); margin where it fails")
+    ax.set_xlim(min(rates.min(initial=0.0), 0.0) - 0.1 * span, max(rates.max(initial=0.0), 0.0) + 0.4 * span)
+    ax.set_xlabel("certified rate (1/time)")
     if legend:
         from matplotlib.patches import Patch
 
@@ -603,6 +603,5 @@ def conservatism(study, ax=None, *, legend: bool = True, z: float = 1.96):
     ax.set_ylabel("fraction certified")
     ax.set_title(f"n = {study.n}, {study.n_samples} samples per value ({study.settings['sampler']})",
                  fontsize="medium")
-    if legend:
-        ax.legend(loc="lower left", fontsize="small", framealpha=0.85)
+    _finish_legend(ax, legend)
     return ax
