@@ -28,6 +28,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_simulate.py
 	$(BIN)/python benchmarks/bench_widget.py
+	$(BIN)/python benchmarks/bench_widget_contraction.py
 	$(BIN)/python benchmarks/bench_lp_weights.py
 
 clean:

@@ -10,6 +10,7 @@ from importlib import import_module
 from .activations import ACTIVATIONS, Activation, get_activation
 from .fixed_points import FixedPoint, FixedPoints, classify, find_fixed_points
 from .certificates import Certificate, Certificates, certify
+from .conservatism import ConservatismStudy, conservatism_study
 from .lognorms import lognorm, metzler_majorant, optimal_weights, spectral_abscissa
 from .models import (
     Assembly,
@@ -73,6 +74,8 @@ __all__ = [
     "certify",
     "Certificate",
     "Certificates",
+    "conservatism_study",
+    "ConservatismStudy",
 ]
 
 _LAZY = ("plots", "widgets")
