@@ -28,59 +28,19 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 
 import rnnlab  # noqa: E402
-from rnnlab import ACTIVATIONS, Activation, RateRNN  # noqa: E402
+from _latency import BUDGET_MS, PHI_EVERY, WARMUP, drive, slider_walk, table  # noqa: E402
+from rnnlab import Activation, RateRNN  # noqa: E402
 from rnnlab.certificates import kozachkov  # noqa: E402
 from rnnlab.environment import environment_report  # noqa: E402
 from rnnlab.widgets import contraction_explorer, fast_criteria  # noqa: E402
 
-SLIDERS = ("w11", "w12", "w21", "w22", "g")
 RANGES = {"w11": (-2.0, 2.0), "w12": (-2.0, 2.0), "w21": (-2.0, 2.0), "w22": (-2.0, 2.0), "g": (0.2, 2.5)}
 STEP = 0.4  # standard deviation of one slider move, relative to a range of 4
-PHI_EVERY = 40
-WARMUP = 5
-BUDGET_MS = 100.0
 RESULTS = Path(__file__).parent / "results" / "widget_latency_contraction.md"
 
 
-def make_events(n_events: int, start: dict, seed: int = 0) -> list[dict]:
-    """One control change per event: a random walk of the sliders, the nonlinearity now and then."""
-    rng = np.random.default_rng(seed)
-    values, events = dict(start), []
-    for k in range(n_events):
-        if k % PHI_EVERY == PHI_EVERY - 1:
-            name, value = "phi", ACTIVATIONS[(k // PHI_EVERY + 1) % len(ACTIVATIONS)]
-        else:
-            name = SLIDERS[k % len(SLIDERS)]
-            lo, hi = RANGES[name]
-            value = float(np.clip(values[name] + rng.normal(0.0, STEP * (hi - lo) / 4.0), lo, hi))
-        values[name] = value
-        events.append({name: value})
-    return events
 
 
-def run_explorer(events, criteria=None):
-    """Event latencies and their compute parts (s), and the fraction of events with a certificate."""
-    explorer = contraction_explorer(criteria=criteria)
-    explorer.fig.canvas.draw_idle = lambda *args, **kwargs: None  # the forced draw below is the render
-    compute, compute_times = explorer.compute, []
-
-    def timed_compute(**values):
-        start = time.perf_counter()
-        result = compute(**values)
-        compute_times.append(time.perf_counter() - start)
-        return result
-
-    explorer.compute = timed_compute
-    latencies, certified = [], []
-    for k, event in enumerate(events):
-        start = time.perf_counter()
-        explorer.update(**event)
-        explorer.fig.canvas.draw()
-        if k >= WARMUP:
-            latencies.append(time.perf_counter() - start)
-            certified.append(explorer.result[1].best is not None)
-    explorer.close()
-    return np.array(latencies), np.array(compute_times[-len(latencies):]), float(np.mean(certified))
 
 
 def run_certify(events, start: dict) -> np.ndarray:
@@ -97,9 +57,6 @@ def run_certify(events, start: dict) -> np.ndarray:
     return np.array(times)
 
 
-def summary_ms(seconds: np.ndarray) -> dict:
-    ms = 1e3 * seconds
-    return {"median": np.median(ms), "p95": np.percentile(ms, 95), "worst": ms.max()}
 
 
 def main():
@@ -111,17 +68,18 @@ def main():
     probe = contraction_explorer()
     start = probe.values
     probe.close()
-    events = make_events(args.events + WARMUP, start)
-    fast, fast_compute, certified = run_explorer(events)
-    slow, slow_compute, _ = run_explorer(events, fast_criteria() + (kozachkov.theorem7,))
+    events = slider_walk(args.events + WARMUP, start, RANGES, STEP)
+    fast, fast_compute, _, certified = drive(
+        contraction_explorer(), events, observe=lambda ex: ex.result[1].best is not None
+    )
+    certified = float(np.mean(certified))
+    slow, slow_compute, _, _ = drive(contraction_explorer(criteria=fast_criteria() + (kozachkov.theorem7,)), events)
     certify_times = run_certify(events, start)
-    rows = {"explorer, default (fast criteria)": summary_ms(fast),
-            "... of which compute (portrait + criteria)": summary_ms(fast_compute),
-            "explorer with Theorem 7 (cvxpy)": summary_ms(slow),
-            "... of which compute": summary_ms(slow_compute),
-            "`rnnlab.certify` alone (all 7 criteria)": summary_ms(certify_times)}
-    table = ["| per event | median ms | p95 ms | worst ms |", "|---|---:|---:|---:|"]
-    table += [f"| {name} | {s['median']:.1f} | {s['p95']:.1f} | {s['worst']:.1f} |" for name, s in rows.items()]
+    rows = {"explorer, default (fast criteria)": fast,
+            "... of which compute (portrait + criteria)": fast_compute,
+            "explorer with Theorem 7 (cvxpy)": slow,
+            "... of which compute": slow_compute,
+            "`rnnlab.certify` alone (all 7 criteria)": certify_times}
     lines = [
         "# Widget latency: contraction explorer",
         "",
@@ -133,7 +91,7 @@ def main():
         "artist and HTML-table updates + render. Events are a random walk over w11..w22 and g, with "
         f"another nonlinearity every {PHI_EVERY} events; {certified:.0%} of them had a certificate that holds.",
         "",
-        *table,
+        *table(rows),
         "",
         f"Default explorer events within {BUDGET_MS:.0f} ms: {np.mean(1e3 * fast <= BUDGET_MS):.0%}; "
         f"with Theorem 7: {np.mean(1e3 * slow <= BUDGET_MS):.0%}. Theorem 7's LMI bisection is most of the "
