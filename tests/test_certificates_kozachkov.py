@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rnnlab import Activation, FiringRateRNN, RateRNN, simulate
+from rnnlab import Activation, FiringRateRNN, RateRNN, simulate, sparse_weights
 from rnnlab.certificates import certify
 from rnnlab.certificates.kozachkov import (
     common_metric,
@@ -560,3 +560,22 @@ def test_theorem7_criterion_finds_the_best_constant_rate():
 def test_bad_arguments_are_named(call, word):
     with pytest.raises(ValueError, match=word):
         call()
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(2, 6))
+def test_theorem1_perron_and_lmi_routes_agree(seed, n):
+    # Theorem 1's diagonal metric from the Perron vectors and from the LDS LMI (cvxpy): the same
+    # verdict, and each metric verifies the theorem's inequality exactly.
+    W = sparse_weights(n, 0.5, 0.6, rng=seed, zero_diagonal=True)
+    model = RateRNN(W, tau=1.5)
+    perron, lmi = theorem1(model), theorem1(model, method="lmi")
+    M = np.abs(W) - np.eye(n)
+    if perron.holds:
+        assert lmi.holds
+        for cert in (perron, lmi):
+            assert np.linalg.eigvalsh(cert.metric @ M + M.T @ cert.metric).max() < 0
+        # No diagonal metric beats -alpha(M) (Davydov Lemma 1 with p = 2: the infimum is alpha(M)).
+        best = -spectral_abscissa(M) / 1.5
+        assert lmi.rate <= best + 1e-9 and perron.rate <= best + 1e-9
+    else:
+        assert not lmi.holds

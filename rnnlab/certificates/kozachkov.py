@@ -55,7 +55,7 @@ import scipy.special
 
 from ..lognorms import _check_square, lognorm, spectral_abscissa
 from ..metrics import lmi_solver as _lmi_solver
-from ..metrics import metzler_diagonal_metric
+from ..metrics import lds_metric, metzler_diagonal_metric
 from ..metrics import solve_quietly as _solve_quietly
 from ..models._base import check_state
 from ..models.rnn import FiringRateRNN, RateRNN
@@ -238,15 +238,17 @@ def constant_metric_rate(W, g: float, M, *, d_min: float = 0.0, max_n: int = 12)
 @criterion(RateRNN)
 @criterion(FiringRateRNN)
 @_both_forms
-def theorem1(model) -> Certificate:
+def theorem1(model, *, method: str = "perron", solver=None) -> Certificate:
     """Theorem 1 (absolute-value restricted weights), Kozachkov et al. (2022), A3.2.
 
     If a positive diagonal ``P`` has ``P (g|W|' - I) + (g|W|' - I)^T P < 0``, the RNN contracts in the
     metric ``P``. ``|W|'`` is ``|W|`` with the diagonal entries zeroed where ``W_ii <= 0`` (the paper's
     rule for non-positive self weights), i.e. ``|W|'_ii = max(W_ii, 0)``.
 
-    ``g|W|' - I`` is Metzler, so such a ``P`` exists if and only if it is Hurwitz; we take the Perron
-    metric of :func:`rnnlab.metrics.metzler_diagonal_metric`. The proof bounds
+    ``g|W|' - I`` is Metzler, so such a ``P`` exists if and only if it is Hurwitz; by default
+    (``method="perron"``) we take the Perron metric of :func:`rnnlab.metrics.metzler_diagonal_metric`;
+    ``method="lmi"`` searches the diagonal ``P`` as an LMI with cvxpy instead
+    (:func:`rnnlab.metrics.lds_metric`, the LDS test of ``g|W|' - I``). The proof bounds
     ``V' <= |dx|^T (P M + M^T P) |dx|`` with ``M = g|W|' - I`` and ``V = dx^T P dx``, so the rate is
     ``-mu_{2,P}(M) / tau`` (which equals ``-alpha(M) / tau`` for an irreducible ``M``).
 
@@ -273,9 +275,18 @@ def theorem1(model) -> Certificate:
     np.fill_diagonal(absW, np.maximum(np.diagonal(W), 0.0))
     M = g * absW - np.eye(model.n)
     alpha = float(spectral_abscissa(M))
+    if method not in ("perron", "lmi"):
+        raise ValueError(f"method must be 'perron' or 'lmi', got {method!r}")
     if alpha >= 0:
         return _certificate(name, ref, -alpha, None, tau, note="g|W|' - I is not Hurwitz",
                             M=M, alpha=alpha)
+    if method == "lmi":
+        res = lds_metric(M, solver=solver)
+        if not res.lds:
+            return _certificate(name, ref, 0.0, None, tau, note=f"LMI: no diagonal metric ({res.status})",
+                                M=M, alpha=alpha)
+        P = np.diag(res.p)
+        return _certificate(name, ref, -float(lognorm(M, 2, P=P)), P, tau, M=M, alpha=alpha, method="lmi")
     try:
         p = metzler_diagonal_metric(M)
     except ValueError as err:  # Hurwitz, but too close to the boundary for a Perron metric
