@@ -67,7 +67,8 @@ def wilson_interval(k, N, z: float = 1.96) -> tuple[np.ndarray, np.ndarray]:
     f = k / N
     centre = (f + z**2 / (2 * N)) / (1 + z**2 / N)
     half = z / (1 + z**2 / N) * np.sqrt(f * (1 - f) / N + z**2 / (4 * N**2))
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    # The interval contains f; at k = 0 or k = N the two sides agree only up to rounding, so pin them.
+    return np.clip(np.minimum(centre - half, f), 0.0, 1.0), np.clip(np.maximum(centre + half, f), 0.0, 1.0)
 
 
 @dataclass(frozen=True, eq=False)

@@ -77,3 +77,24 @@ def test_bad_input_names_the_argument(bad):
     name = next(iter(bad))
     with pytest.raises(ValueError, match=name):
         conservatism_study(**kwargs)
+
+
+@pytest.mark.parametrize("N", [1, 7, 60, 1000])
+def test_wilson_interval_contains_the_fraction_exactly(N):
+    # At k = 0 and k = N the two sides meet the fraction only up to rounding; they must not cross it,
+    # or error bars built as (f - lo, hi - f) go negative.
+    k = np.arange(N + 1)
+    lo, hi = wilson_interval(k, N)
+    assert np.all(lo <= k / N) and np.all(k / N <= hi)
+
+
+def test_conservatism_plot_with_criteria_that_certify_nothing():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from rnnlab import plots
+
+    study = conservatism_study("g", [0.5, 3.0], n=8, n_samples=60, rng=0)  # g = 3: nothing certified
+    assert np.any(study.counts[:, 1] == 0)
+    ax = plots.conservatism(study)
+    assert len(ax.containers) > 0
