@@ -1,0 +1,162 @@
+"""Local stability of ORGaNICs with ``W_r = I`` (Rawat, Heeger & Martiniani 2024, Section 4).
+
+At the fixed point of Eq. 4 the characteristic polynomial of the Jacobian (Eq. 6) is that of the
+quadratic eigenvalue problem ``det(lambda^2 I + lambda B + K) = 0`` (Eq. 8), with the stiffness
+``K = D(sqrt(a_s) / (tau_y tau_a))`` (Eq. 10) and the damping ``B = B1 + B2 - B3`` (Eq. 11),
+
+    B1 = D(1 / tau_a),   B2 = D(sqrt(a_s) / tau_y),   B3 = D(1 / tau_a) W D(y_s^2).
+
+``K`` is positive diagonal, and ``B`` is a Z-matrix with the regular splitting ``M = B1 + B2``,
+``N = B3``; ``S = M^-1 N`` (Eq. 12) has spectral radius below 1 by Theorem 4.3, so ``B`` is Lyapunov
+diagonally stable (Theorem 4.2) and the linearisation is asymptotically stable (Theorem 4.1).
+
+This is *local* asymptotic stability of the normalization fixed point, not contraction of the
+nonlinear circuit: :func:`section4_certificate` reports, as its metric and rate, a Lyapunov metric of
+the Jacobian at the fixed point, valid for the linearisation only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..lognorms import lognorm
+from ..metrics import lds_metric, lyapunov_metric
+from ..models.organics import ORGaNICs
+from ._core import Certificate, criterion
+
+__all__ = [
+    "damping_stiffness",
+    "splitting_matrix",
+    "quadratic_eigenvalues",
+    "fully_normalized_eigenvalues",
+    "section4_certificate",
+]
+
+REFERENCE = "Rawat et al. (2024), Sec. 4, Eq. 12, Thm 4.3"
+
+
+def _check(model) -> ORGaNICs:
+    if not isinstance(model, ORGaNICs):
+        raise ValueError(f"model must be an ORGaNICs, got {type(model).__name__}")
+    if not model.identity_recurrence:
+        raise ValueError("model.W_r must be the identity for Section 4's analysis")
+    if callable(model.z):
+        raise ValueError("model.z must be constant for Section 4's analysis, got a callable z(t)")
+    return model
+
+
+def damping_stiffness(model: ORGaNICs) -> tuple[np.ndarray, np.ndarray]:
+    """The damping ``B`` (Eq. 11) and stiffness ``K`` (Eq. 10) of Eq. 8, each of shape ``(n, n)``."""
+    y_s, a_s = model.split(_check(model).fixed_point())
+    B = (np.diag(1.0 / model.tau_a + np.sqrt(a_s) / model.tau_y)
+         - model.W * y_s[None, :] ** 2 / model.tau_a[:, None])
+    K = np.diag(np.sqrt(a_s) / (model.tau_y * model.tau_a))
+    return B, K
+
+
+def splitting_matrix(model: ORGaNICs) -> np.ndarray:
+    """``S = (B1 + B2)^-1 B3`` of Eq. 12, shape ``(n, n)``; Theorem 4.3 gives ``rho(S) < 1``.
+
+    Written as Theorem 4.3's ``D(t) W D(u / (v + W u))`` with ``t = 1 / (1 + (tau_a / tau_y) sqrt(a_s))``,
+    ``u = b^2 z^2``, ``v = b0^2 sigma^2``.
+    """
+    _check(model)
+    u = model.b**2 * model.z**2
+    a_s = model.b0**2 * model.sigma**2 + model.W @ u
+    t = 1.0 / (1.0 + model.tau_a / model.tau_y * np.sqrt(a_s))
+    return t[:, None] * model.W * (u / a_s)[None, :]
+
+
+def quadratic_eigenvalues(B, K) -> np.ndarray:
+    """The ``2 n`` roots of ``det(lambda^2 I + lambda B + K) = 0`` (Eq. 8), sorted by decreasing real part.
+
+    Through the first companion linearisation: the eigenvalues of ``[[0, I], [-K, -B]]``.
+    """
+    B = np.asarray(B, dtype=float)
+    K = np.asarray(K, dtype=float)
+    if B.ndim != 2 or B.shape[0] != B.shape[1] or K.shape != B.shape:
+        raise ValueError(f"B and K must be square matrices of one shape, got {B.shape} and {K.shape}")
+    n = len(B)
+    C = np.block([[np.zeros((n, n)), np.eye(n)], [-K, -B]])
+    lam = np.linalg.eigvals(C)
+    return lam[np.argsort(-lam.real, kind="stable")]
+
+
+def fully_normalized_eigenvalues(model: ORGaNICs) -> np.ndarray:
+    """The ``2 n`` Jacobian eigenvalues at the fixed point when ``W = alpha 1 1^T`` (Appendix C).
+
+    Needs scalar ``tau_y``, ``tau_a``, ``b0``, ``sigma`` (``b`` may vary). With
+    ``s = sqrt(sigma^2 b0^2 + alpha |b z|^2)`` and ``rho = alpha |b z|^2 / s^2``: ``-1 / tau_a`` and
+    ``-s / tau_y`` each ``n - 1`` times (Eq. 61, the roots of Eq. 60) and the two roots of
+    ``lambda^2 + lambda ((1 - rho) / tau_a + s / tau_y) + s / (tau_y tau_a) = 0`` (Eq. 62).
+    Sorted by decreasing real part.
+    """
+    _check(model)
+    alpha = model.W[0, 0]
+    if not np.all(model.W == alpha):
+        raise ValueError("model.W must have all entries equal (W = alpha 1 1^T) for Appendix C")
+    for name in ("tau_y", "tau_a", "b0", "sigma"):
+        v = getattr(model, name)
+        if not np.all(v == v[0]):
+            raise ValueError(f"model.{name} must be one scalar for Appendix C, got {v}")
+    tau_y, tau_a, b0, sigma = model.tau_y[0], model.tau_a[0], model.b0[0], model.sigma[0]
+    e = alpha * np.sum((model.b * model.z) ** 2)
+    s = np.sqrt(sigma**2 * b0**2 + e)
+    rho = e / s**2
+    n = model.n_neurons
+    pair = np.roots([1.0, (1.0 - rho) / tau_a + s / tau_y, s / (tau_y * tau_a)])
+    lam = np.concatenate([np.full(n - 1, -1.0 / tau_a), np.full(n - 1, -s / tau_y), pair]).astype(complex)
+    return lam[np.argsort(-lam.real, kind="stable")]
+
+
+@criterion(ORGaNICs)
+def section4_certificate(model: ORGaNICs) -> Certificate:
+    """Local asymptotic stability of the normalization fixed point of ORGaNICs (Sec. 4).
+
+    Checks the hypotheses of Theorems 4.1-4.3 numerically at the fixed point of Eq. 4: ``K`` positive
+    diagonal, ``B`` a Z-matrix, and ``rho(S) < 1`` for the splitting of Eq. 12. When they hold, the
+    metric is a diagonal Lyapunov metric ``P`` of the Jacobian ``J`` at the fixed point
+    (:func:`rnnlab.metrics.lds_metric`), or when ``J`` is not diagonally stable the solution of
+    ``J^T P + P J = -I``; ``rate = -mu_{2,P}(J)``. Both describe the linearisation only: nearby
+    trajectories approach the fixed point at rate ``rate`` asymptotically; they are not a global
+    contraction certificate of the nonlinear circuit.
+
+    Applies only when ``W_r = I`` and ``z`` is constant.
+
+    Examples
+    --------
+    >>> model = ORGaNICs(W=np.full((3, 3), 0.5), z=[1.0, -0.5, 0.2], sigma=0.1)
+    >>> cert = section4_certificate(model)
+    >>> cert.holds, cert.rate > 0
+    (True, True)
+    """
+    name = "ORGaNICs Sec. 4 (local)"
+    if not isinstance(model, ORGaNICs) or not model.identity_recurrence or callable(model.z):
+        why = ("needs W_r = I (Sec. 5 has no analytic fixed point)"
+               if isinstance(model, ORGaNICs) and not model.identity_recurrence
+               else "needs an ORGaNICs with a constant drive z")
+        return Certificate(name, False, float("nan"), "l2", None, REFERENCE, applies=False, note=why)
+    B, K = damping_stiffness(model)
+    S = splitting_matrix(model)
+    spectral_radius = float(np.max(np.abs(np.linalg.eigvals(S))))
+    z_matrix = bool(np.all(B - np.diag(np.diagonal(B)) <= 0))
+    k_positive = bool(np.all(np.diagonal(K) > 0))
+    x_s = model.fixed_point()
+    J = model.jacobian(0.0, x_s)
+    details = {"B": B, "K": K, "S": S, "spectral_radius": spectral_radius, "z_matrix": z_matrix,
+               "fixed_point": x_s, "jacobian": J}
+    if not (z_matrix and k_positive and spectral_radius < 1):
+        note = f"hypotheses fail: Z-matrix {z_matrix}, K > 0 {k_positive}, rho(S) = {spectral_radius:.4g}"
+        return Certificate(name, False, float("nan"), "l2", None, REFERENCE, note=note, details=details)
+    lds = lds_metric(J)
+    if lds.lds:
+        P, kind = np.diag(lds.p), "diagonal (LDS of J)"
+    else:
+        P, kind = lyapunov_metric(J), "J^T P + P J = -I (J not found diagonally stable)"
+    rate = -float(lognorm(J, 2, P=P))
+    details["metric_kind"] = kind
+    note = (f"local stability at the fixed point only, not global contraction; rho(S) = "
+            f"{spectral_radius:.4g}; metric {kind}")
+    if not rate > 0:  # the theorem makes J Hurwitz, so only round-off can land here
+        return Certificate(name, False, rate, "l2", None, REFERENCE, note=note, details=details)
+    return Certificate(name, True, rate, "l2", P, REFERENCE, note=note, details=details)
