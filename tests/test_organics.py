@@ -339,3 +339,99 @@ def test_fully_normalized_eigenvalues_need_uniform_weights():
         fully_normalized_eigenvalues(random_organics(0, 3))
     with pytest.raises(ValueError, match="tau_y"):
         fully_normalized_eigenvalues(ORGaNICs(W=np.ones((2, 2)), z=[1.0, 0.0], tau_y=[1.0, 2.0]))
+
+
+# --- the rectified model (Appendix F, Eqs. 86-100) ----------------------------------------------
+
+
+@given(seed=seeds, n=sizes, recurrent=st.booleans())
+def test_rectified_jacobian_equals_finite_differences(seed, n, recurrent):
+    model = random_organics(seed, n, recurrent=recurrent, rectified=True)
+    rng = np.random.default_rng(seed + 2)
+    signs = rng.choice([-1.0, 1.0], (2, n))
+    x = np.concatenate(signs * rng.uniform(0.05, 2.0, (2, n)))  # away from both kinks
+    np.testing.assert_allclose(model.jacobian(0.0, x), finite_difference_jacobian(model, x), rtol=1e-5, atol=1e-6)
+
+
+def test_rectified_vector_field_is_eq87():
+    model = random_organics(8, 4, rectified=True)
+    x = np.random.default_rng(3).normal(size=8)
+    y, a = x[:4], x[4:]
+    ry, ra = np.maximum(y, 0), np.maximum(a, 0)
+    dy = (-y + model.b * model.z + (1 - np.sqrt(ra)) * ry) / model.tau_y
+    da = (-a + model.b0**2 * model.sigma**2 + model.W @ (ry**2 * ra)) / model.tau_a
+    np.testing.assert_allclose(model.vector_field(0.0, x), np.concatenate([dy, da]))
+    with pytest.raises(ValueError, match="rectified"):
+        ORGaNICs(W=np.ones((2, 2)), rectified="yes")
+    with pytest.raises(ValueError, match="rectified"):
+        iterate_fixed_point(model)
+
+
+def eq90(model):
+    y_s, a_s = model.split(model.fixed_point())
+    D, ty, ta, ry = np.diag, model.tau_y, model.tau_a, np.maximum(y_s, 0)
+    g = np.sqrt(a_s) * (model.z >= 0) + 1.0 * (model.z < 0)
+    return np.block([
+        [-D(g / ty), -D(ry / (2 * np.sqrt(a_s) * ty))],
+        [D(2 / ta) @ model.W @ D(a_s * ry), D(1 / ta) @ (-np.eye(len(y_s)) + model.W @ D(ry**2))],
+    ])
+
+
+@given(seed=seeds, n=sizes)
+def test_rectified_fixed_point_eq88_and_jacobian_eq90(seed, n):
+    model = random_organics(seed, n, rectified=True)
+    x_s = model.fixed_point()
+    np.testing.assert_allclose(model.vector_field(0.0, x_s), 0.0, atol=1e-12 * (1 + np.abs(x_s).max()))
+    assert np.all(np.sign(x_s[:n]) == np.sign(model.z))
+    J = model.jacobian(0.0, x_s)
+    np.testing.assert_allclose(J, eq90(model), rtol=1e-12, atol=1e-14)
+    lam = np.linalg.eigvals(J)
+    assert np.all(lam.real < 0)
+    B, K = damping_stiffness(model)
+    mu = quadratic_eigenvalues(B, K)
+    np.testing.assert_allclose(np.sort_complex(np.round(mu, 8)), np.sort_complex(np.round(lam, 8)), atol=1e-6)
+    assert np.all(B - np.diag(np.diagonal(B)) <= 0)
+    S = splitting_matrix(model)
+    assert np.max(np.abs(np.linalg.eigvals(S))) < 1
+
+
+def test_rectified_fixed_point_is_the_end_of_a_long_simulation():
+    model = random_organics(4, 4, rectified=True, z=[0.8, -0.5, 0.3, -1.2])
+    trajectory = simulate(model, np.concatenate([np.zeros(4), np.full(4, 0.5)]), np.linspace(0.0, 300.0, 3001))
+    np.testing.assert_allclose(trajectory.final, model.fixed_point(), atol=1e-8)
+    cert = section4_certificate(model)
+    assert cert.holds and "F.1" in cert.reference
+
+
+def _match_multisets(analytic, numeric, tol=1e-6):
+    b = np.sort_complex(numeric)
+    for lam in np.sort_complex(analytic):
+        k = np.argmin(np.abs(b - lam))
+        if abs(b[k] - lam) >= tol * (1 + abs(lam)):
+            return False
+        b = np.delete(b, k)
+    return True
+
+
+@given(seed=seeds, n=st.integers(1, 6), alpha=st.floats(0.01, 3.0))
+def test_rectified_fully_normalized_eigenvalues_match_numeric(seed, n, alpha):
+    """Appendix F.2 with |[b z]|^2 in place of the printed |b z|^2."""
+    rng = np.random.default_rng(seed)
+    model = ORGaNICs(
+        W=np.full((n, n), alpha), z=rng.normal(size=n), b=rng.uniform(0.2, 2.0, n),
+        b0=rng.uniform(0.2, 2.0), sigma=rng.uniform(0.05, 1.5), tau_y=rng.uniform(0.2, 3.0),
+        tau_a=rng.uniform(0.2, 3.0), rectified=True,
+    )
+    numeric = np.linalg.eigvals(model.jacobian(0.0, model.fixed_point()))
+    assert _match_multisets(fully_normalized_eigenvalues(model), numeric)
+
+
+def test_printed_eq100_is_a_typo():
+    """With a negative drive, Eq. 100 as printed (|b z|^2) misses the spectrum; |[b z]|^2 hits it."""
+    model = ORGaNICs(W=np.full((3, 3), 0.8), z=[1.0, -1.5, 0.5], sigma=0.3, tau_y=1.0, tau_a=2.0, rectified=True)
+    numeric = np.linalg.eigvals(model.jacobian(0.0, model.fixed_point()))
+    assert _match_multisets(fully_normalized_eigenvalues(model), numeric)
+    e = 0.8 * np.sum(model.z**2)  # as printed
+    s = np.sqrt(0.3**2 + e)
+    printed = np.roots([1.0, (1 - e / s**2) / 2.0 + s, s / 2.0])
+    assert not any(np.min(np.abs(numeric - lam)) < 1e-3 for lam in printed)

@@ -10,6 +10,10 @@ quadratic eigenvalue problem ``det(lambda^2 I + lambda B + K) = 0`` (Eq. 8), wit
 ``N = B3``; ``S = M^-1 N`` (Eq. 12) has spectral radius below 1 by Theorem 4.3, so ``B`` is Lyapunov
 diagonally stable (Theorem 4.2) and the linearisation is asymptotically stable (Theorem 4.1).
 
+The rectified model (Appendix F.1) has the same structure with ``sqrt(a_s)`` replaced by
+``g = sqrt(a_s) 1_{z >= 0} + 1_{z < 0}`` in ``B2`` and ``K`` and ``y_s^2`` by ``[y_s]^2`` in ``B3``
+(Eqs. 92-95); every function here handles both.
+
 This is *local* asymptotic stability of the normalization fixed point, not contraction of the
 nonlinear circuit: :func:`section4_certificate` reports, as its metric and rate, a Lyapunov metric of
 the Jacobian at the fixed point, valid for the linearisation only.
@@ -45,25 +49,36 @@ def _check(model) -> ORGaNICs:
     return model
 
 
-def damping_stiffness(model: ORGaNICs) -> tuple[np.ndarray, np.ndarray]:
-    """The damping ``B`` (Eq. 11) and stiffness ``K`` (Eq. 10) of Eq. 8, each of shape ``(n, n)``."""
+def _g_and_rates(model):
+    """``g`` (``sqrt(a_s)``, or Eq. 93's ``sqrt(a_s) 1_{z >= 0} + 1_{z < 0}``) and ``y_s^2`` or ``[y_s]^2``."""
     y_s, a_s = model.split(_check(model).fixed_point())
-    B = (np.diag(1.0 / model.tau_a + np.sqrt(a_s) / model.tau_y)
-         - model.W * y_s[None, :] ** 2 / model.tau_a[:, None])
-    K = np.diag(np.sqrt(a_s) / (model.tau_y * model.tau_a))
+    if model.rectified:
+        return np.where(model.z >= 0, np.sqrt(a_s), 1.0), np.maximum(y_s, 0.0) ** 2
+    return np.sqrt(a_s), y_s**2
+
+
+def damping_stiffness(model: ORGaNICs) -> tuple[np.ndarray, np.ndarray]:
+    """The damping ``B`` (Eq. 11; Eq. 94) and stiffness ``K`` (Eq. 10; Eq. 93) of Eq. 8 (Eq. 92).
+
+    Each of shape ``(n, n)``.
+    """
+    g, r2 = _g_and_rates(model)
+    B = np.diag(1.0 / model.tau_a + g / model.tau_y) - model.W * r2[None, :] / model.tau_a[:, None]
+    K = np.diag(g / (model.tau_y * model.tau_a))
     return B, K
 
 
 def splitting_matrix(model: ORGaNICs) -> np.ndarray:
-    """``S = (B1 + B2)^-1 B3`` of Eq. 12, shape ``(n, n)``; Theorem 4.3 gives ``rho(S) < 1``.
+    """``S = (B1 + B2)^-1 B3`` of Eq. 12 (Eq. 95), shape ``(n, n)``; Theorem 4.3 gives ``rho(S) < 1``.
 
-    Written as Theorem 4.3's ``D(t) W D(u / (v + W u))`` with ``t = 1 / (1 + (tau_a / tau_y) sqrt(a_s))``,
-    ``u = b^2 z^2``, ``v = b0^2 sigma^2``.
+    Written as Theorem 4.3's ``D(t) W D(u / (v + W u))`` with ``t = 1 / (1 + (tau_a / tau_y) g)``,
+    ``u = b^2 z^2`` (``[b z]^2`` rectified), ``v = b0^2 sigma^2``.
     """
-    _check(model)
-    u = model.b**2 * model.z**2
+    g, _ = _g_and_rates(model)
+    bz = model.b * model.z
+    u = np.maximum(bz, 0.0) ** 2 if model.rectified else bz**2
     a_s = model.b0**2 * model.sigma**2 + model.W @ u
-    t = 1.0 / (1.0 + model.tau_a / model.tau_y * np.sqrt(a_s))
+    t = 1.0 / (1.0 + model.tau_a / model.tau_y * g)
     return t[:, None] * model.W * (u / a_s)[None, :]
 
 
@@ -90,6 +105,12 @@ def fully_normalized_eigenvalues(model: ORGaNICs) -> np.ndarray:
     ``-s / tau_y`` each ``n - 1`` times (Eq. 61, the roots of Eq. 60) and the two roots of
     ``lambda^2 + lambda ((1 - rho) / tau_a + s / tau_y) + s / (tau_y tau_a) = 0`` (Eq. 62).
     Sorted by decreasing real part.
+
+    Rectified model (Appendix F.2, Eqs. 96-100): with ``n1`` drives ``z_i >= 0`` and ``n2`` negative
+    ones, ``-1/tau_a`` and ``-s/tau_y`` each ``n1 - 1`` times, ``-1/tau_a`` and ``-1/tau_y`` each ``n2``
+    times, and the pair of Eq. 100 (none when ``n1 = 0``). Eqs. 97 and 100 print ``|b z|^2``; since
+    ``a_s = b0^2 sigma^2 + W [b z]^2`` (Eq. 88) it must be ``|[b z]|^2``, which we use (the test
+    against the numeric spectrum fails with the printed one).
     """
     _check(model)
     alpha = model.W[0, 0]
@@ -100,12 +121,16 @@ def fully_normalized_eigenvalues(model: ORGaNICs) -> np.ndarray:
         if not np.all(v == v[0]):
             raise ValueError(f"model.{name} must be one scalar for Appendix C, got {v}")
     tau_y, tau_a, b0, sigma = model.tau_y[0], model.tau_a[0], model.b0[0], model.sigma[0]
-    e = alpha * np.sum((model.b * model.z) ** 2)
+    bz = model.b * model.z
+    e = alpha * np.sum((np.maximum(bz, 0.0) if model.rectified else bz) ** 2)
     s = np.sqrt(sigma**2 * b0**2 + e)
     rho = e / s**2
-    n = model.n_neurons
-    pair = np.roots([1.0, (1.0 - rho) / tau_a + s / tau_y, s / (tau_y * tau_a)])
-    lam = np.concatenate([np.full(n - 1, -1.0 / tau_a), np.full(n - 1, -s / tau_y), pair]).astype(complex)
+    n1 = int(np.count_nonzero(model.z >= 0)) if model.rectified else model.n_neurons
+    n2 = model.n_neurons - n1
+    pair = np.roots([1.0, (1.0 - rho) / tau_a + s / tau_y, s / (tau_y * tau_a)]) if n1 else []
+    k = max(n1 - 1, 0)
+    lam = np.concatenate([np.full(k, -1.0 / tau_a), np.full(k, -s / tau_y), np.full(n2, -1.0 / tau_a),
+                          np.full(n2, -1.0 / tau_y), pair]).astype(complex)
     return lam[np.argsort(-lam.real, kind="stable")]
 
 
@@ -136,6 +161,7 @@ def section4_certificate(model: ORGaNICs) -> Certificate:
                if isinstance(model, ORGaNICs) and not model.identity_recurrence
                else "needs an ORGaNICs with a constant drive z")
         return Certificate(name, False, float("nan"), "l2", None, REFERENCE, applies=False, note=why)
+    ref = "Rawat et al. (2024), App. F.1, Eq. 95, Thm 4.3" if model.rectified else REFERENCE
     B, K = damping_stiffness(model)
     S = splitting_matrix(model)
     spectral_radius = float(np.max(np.abs(np.linalg.eigvals(S))))
@@ -147,7 +173,7 @@ def section4_certificate(model: ORGaNICs) -> Certificate:
                "fixed_point": x_s, "jacobian": J}
     if not (z_matrix and k_positive and spectral_radius < 1):
         note = f"hypotheses fail: Z-matrix {z_matrix}, K > 0 {k_positive}, rho(S) = {spectral_radius:.4g}"
-        return Certificate(name, False, float("nan"), "l2", None, REFERENCE, note=note, details=details)
+        return Certificate(name, False, float("nan"), "l2", None, ref, note=note, details=details)
     lds = lds_metric(J)
     if lds.lds:
         P, kind = np.diag(lds.p), "diagonal (LDS of J)"
@@ -158,5 +184,5 @@ def section4_certificate(model: ORGaNICs) -> Certificate:
     note = (f"local stability at the fixed point only, not global contraction; rho(S) = "
             f"{spectral_radius:.4g}; metric {kind}")
     if not rate > 0:  # the theorem makes J Hurwitz, so only round-off can land here
-        return Certificate(name, False, rate, "l2", None, REFERENCE, note=note, details=details)
-    return Certificate(name, True, rate, "l2", P, REFERENCE, note=note, details=details)
+        return Certificate(name, False, rate, "l2", None, ref, note=note, details=details)
+    return Certificate(name, True, rate, "l2", P, ref, note=note, details=details)

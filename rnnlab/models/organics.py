@@ -14,12 +14,20 @@ is Eq. 14,
 
 which is Eq. 3 when ``W_r = I``. The state is ``x = (y, a)``, of size ``2 n``.
 
+The rectified model (Appendix F, Eq. 86) keeps only the neurons with positive receptive fields,
+``sqrt(y^+) = [y]`` in place of ``y`` in both equations (``rectified=True``):
+
+    tau_y * y' = -y + b * z + (1 - sqrt([a])) * (W_r [y])
+    tau_a * a' = -a + b0^2 * sigma^2 + W ([y]^2 * [a]).
+
 Decisions where the paper leaves a choice
 -----------------------------------------
 * ``sqrt([a])`` has no derivative at ``a = 0``; :meth:`ORGaNICs.jacobian` uses the left derivative
   ``0`` for ``a <= 0``. Since ``W >= 0`` and ``b0 * sigma > 0``, ``a' > 0`` on ``a = 0``: the set
   ``a > 0`` is forward invariant, and every fixed point has ``a >= b0^2 sigma^2 > 0``, where the
   Jacobian is exact.
+* In the rectified model ``[y]`` has no derivative at ``y = 0``; the Jacobian takes ``1`` for
+  ``y >= 0``, the convention of Eq. 90 (``1_{z >= 0}``), so at ``z_i = 0`` it is Eq. 90 exactly.
 * Eq. 2 follows from Eq. 5 when ``b = b0`` *with all entries equal* (Sec. 3, "with all elements equal
   to a constant b0"); for per-neuron gains ``b = b0`` the two differ, since ``W (b^2 z^2)`` is not
   ``b_i^2 W z^2``. :func:`normalization` is Eq. 2; :meth:`ORGaNICs.fixed_point` is Eq. 4.
@@ -56,6 +64,8 @@ class ORGaNICs(ModelBase):
         Positive time constants of the ``y`` and ``a`` neurons.
     W_r : array_like of shape (n, n), optional
         Recurrent weights among the ``y`` neurons; the identity by default (Sec. 4).
+    rectified : bool
+        The rectified model of Appendix F (Eq. 86) instead of Eq. 1.
 
     Examples
     --------
@@ -73,8 +83,11 @@ class ORGaNICs(ModelBase):
     tau_y: float | np.ndarray = 1.0
     tau_a: float | np.ndarray = 1.0
     W_r: np.ndarray | None = None
+    rectified: bool = False
 
     def __post_init__(self):
+        if not isinstance(self.rectified, (bool, np.bool_)):
+            raise ValueError(f"rectified must be True or False, got {self.rectified!r}")
         W = as_matrix("W", self.W)
         if np.any(W < 0):
             raise ValueError("W must be non-negative (normalization weights), got a negative entry")
@@ -127,32 +140,40 @@ class ORGaNICs(ModelBase):
         """``(y, a)`` from states ``x`` of shape ``(..., 2 n)``."""
         return x[..., : self.n_neurons], x[..., self.n_neurons :]
 
+    def _recurrent(self, y):
+        """What the ``y`` neurons feed back: ``y`` (Eq. 1), or ``[y]`` (Eq. 86) when rectified."""
+        return np.maximum(y, 0.0) if self.rectified else y
+
     def vector_field(self, t, x):
-        """Eq. 14 (Eq. 1 with ``sqrt(y^+) - sqrt(y^-) = y``), for ``x`` of shape ``(..., 2 n)``."""
+        """Eq. 14 (Eq. 1 with ``sqrt(y^+) - sqrt(y^-) = y``), or Eq. 86; ``x`` of shape ``(..., 2 n)``."""
         y, a = self.split(np.asarray(x, dtype=float))
         a_pos = np.maximum(a, 0.0)
-        dy = (-y + self.b * self._input(self.z, t) + (1.0 - np.sqrt(a_pos)) * (y @ self.W_r.T)) / self.tau_y
-        da = (-a + self.b0**2 * self.sigma**2 + (y**2 * a_pos) @ self.W.T) / self.tau_a
+        r = self._recurrent(y)
+        dy = (-y + self.b * self._input(self.z, t) + (1.0 - np.sqrt(a_pos)) * (r @ self.W_r.T)) / self.tau_y
+        da = (-a + self.b0**2 * self.sigma**2 + (r**2 * a_pos) @ self.W.T) / self.tau_a
         return np.concatenate([dy, da], axis=-1)
 
     def jacobian(self, t, x):
-        """The exact Jacobian of :meth:`vector_field`, shape ``(..., 2 n, 2 n)``; Eq. 6 at Eq. 4.
+        """The exact Jacobian of :meth:`vector_field`, shape ``(..., 2 n, 2 n)``; Eq. 6 (Eq. 90) at Eq. 4 (88).
 
-        ``d sqrt([a]) / da`` is taken as ``0`` for ``a <= 0`` (see the module notes).
+        ``d sqrt([a]) / da`` is taken as ``0`` for ``a <= 0``, and ``d[y]/dy`` as ``1`` for ``y >= 0``
+        (see the module notes).
         """
         y, a = self.split(np.asarray(x, dtype=float))
         m = self.n_neurons
         a_pos = np.maximum(a, 0.0)
+        r = self._recurrent(y)
+        dr = (y >= 0).astype(float) if self.rectified else np.ones_like(y)
         on = a > 0
         sa = np.sqrt(a_pos)
         dsa = np.where(on, 0.5 / np.where(on, sa, 1.0), 0.0)  # (..., n)
         I = np.eye(m)
         ty, ta = self.tau_y[:, None], self.tau_a[:, None]
         J = np.zeros(y.shape[:-1] + (2 * m, 2 * m))
-        J[..., :m, :m] = (-I + (1.0 - sa)[..., :, None] * self.W_r) / ty
-        J[..., :m, m:] = I * (-(y @ self.W_r.T) * dsa / self.tau_y)[..., None, :]
-        J[..., m:, :m] = self.W * (2.0 * y * a_pos)[..., None, :] / ta
-        J[..., m:, m:] = (-I + self.W * (y**2 * on)[..., None, :]) / ta
+        J[..., :m, :m] = (-I + (1.0 - sa)[..., :, None] * self.W_r * dr[..., None, :]) / ty
+        J[..., :m, m:] = I * (-(r @ self.W_r.T) * dsa / self.tau_y)[..., None, :]
+        J[..., m:, :m] = self.W * (2.0 * r * a_pos)[..., None, :] / ta
+        J[..., m:, m:] = (-I + self.W * (r**2 * on)[..., None, :]) / ta
         return J
 
     def _constant_drive(self, what: str) -> np.ndarray:
@@ -163,12 +184,16 @@ class ORGaNICs(ModelBase):
     def fixed_point(self) -> np.ndarray:
         """The unique fixed point ``(y_s, a_s)`` for ``W_r = I`` (Eq. 4), shape ``(2 n,)``.
 
-        ``a_s = b0^2 sigma^2 + W (b^2 z^2)`` and ``y_s = b z / sqrt(a_s)``.
+        ``a_s = b0^2 sigma^2 + W (b^2 z^2)`` and ``y_s = b z / sqrt(a_s)``; for the rectified model
+        Eq. 88: ``a_s = b0^2 sigma^2 + W [b z]^2`` and ``y_s = [b z] / sqrt(a_s) - [-b z]``.
         """
         if not self.identity_recurrence:
             raise ValueError("W_r must be the identity for the analytic fixed point (Eq. 4); "
                              "use iterate_fixed_point for other W_r")
         bz = self.b * self._constant_drive("the analytic fixed point")
+        if self.rectified:
+            a_s = self.b0**2 * self.sigma**2 + self.W @ np.maximum(bz, 0.0) ** 2
+            return np.concatenate([np.maximum(bz, 0.0) / np.sqrt(a_s) - np.maximum(-bz, 0.0), a_s])
         a_s = self.b0**2 * self.sigma**2 + self.W @ bz**2
         return np.concatenate([bz / np.sqrt(a_s), a_s])
 
@@ -251,6 +276,8 @@ def iterate_fixed_point(model: ORGaNICs, *, tol: float = 1e-10, max_iter: int = 
     """
     if not isinstance(model, ORGaNICs):
         raise ValueError(f"model must be an ORGaNICs, got {type(model).__name__}")
+    if model.rectified:
+        raise ValueError("model must be the main model (Eq. 14) for Algorithm 1, got rectified=True")
     if not tol > 0:
         raise ValueError(f"tol must be positive, got {tol!r}")
     if int(max_iter) != max_iter or max_iter < 0:
