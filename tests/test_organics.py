@@ -350,7 +350,8 @@ def test_rectified_jacobian_equals_finite_differences(seed, n, recurrent):
     rng = np.random.default_rng(seed + 2)
     signs = rng.choice([-1.0, 1.0], (2, n))
     x = np.concatenate(signs * rng.uniform(0.05, 2.0, (2, n)))  # away from both kinks
-    np.testing.assert_allclose(model.jacobian(0.0, x), finite_difference_jacobian(model, x), rtol=1e-5, atol=1e-6)
+    J = model.jacobian(0.0, x)
+    np.testing.assert_allclose(J, finite_difference_jacobian(model, x), rtol=1e-5, atol=1e-6)
 
 
 def test_rectified_vector_field_is_eq87():
@@ -397,7 +398,8 @@ def test_rectified_fixed_point_eq88_and_jacobian_eq90(seed, n):
 
 def test_rectified_fixed_point_is_the_end_of_a_long_simulation():
     model = random_organics(4, 4, rectified=True, z=[0.8, -0.5, 0.3, -1.2])
-    trajectory = simulate(model, np.concatenate([np.zeros(4), np.full(4, 0.5)]), np.linspace(0.0, 300.0, 3001))
+    x0 = np.concatenate([np.zeros(4), np.full(4, 0.5)])
+    trajectory = simulate(model, x0, np.linspace(0.0, 300.0, 3001))
     np.testing.assert_allclose(trajectory.final, model.fixed_point(), atol=1e-8)
     cert = section4_certificate(model)
     assert cert.holds and "F.1" in cert.reference
@@ -428,7 +430,8 @@ def test_rectified_fully_normalized_eigenvalues_match_numeric(seed, n, alpha):
 
 def test_printed_eq100_is_a_typo():
     """With a negative drive, Eq. 100 as printed (|b z|^2) misses the spectrum; |[b z]|^2 hits it."""
-    model = ORGaNICs(W=np.full((3, 3), 0.8), z=[1.0, -1.5, 0.5], sigma=0.3, tau_y=1.0, tau_a=2.0, rectified=True)
+    model = ORGaNICs(W=np.full((3, 3), 0.8), z=[1.0, -1.5, 0.5], sigma=0.3, tau_y=1.0, tau_a=2.0,
+                     rectified=True)
     numeric = np.linalg.eigvals(model.jacobian(0.0, model.fixed_point()))
     assert _match_multisets(fully_normalized_eigenvalues(model), numeric)
     e = 0.8 * np.sum(model.z**2)  # as printed

@@ -50,7 +50,7 @@ def _check(model) -> ORGaNICs:
 
 
 def _g_and_rates(model):
-    """``g`` (``sqrt(a_s)``, or Eq. 93's ``sqrt(a_s) 1_{z >= 0} + 1_{z < 0}``) and ``y_s^2`` or ``[y_s]^2``."""
+    """``g = sqrt(a_s)`` (Eq. 93: ``sqrt(a_s) 1_{z >= 0} + 1_{z < 0}``) and ``y_s^2`` (``[y_s]^2``)."""
     y_s, a_s = model.split(_check(model).fixed_point())
     if model.rectified:
         return np.where(model.z >= 0, np.sqrt(a_s), 1.0), np.maximum(y_s, 0.0) ** 2

@@ -154,7 +154,9 @@ class ORGaNICs(ModelBase):
         return np.concatenate([dy, da], axis=-1)
 
     def jacobian(self, t, x):
-        """The exact Jacobian of :meth:`vector_field`, shape ``(..., 2 n, 2 n)``; Eq. 6 (Eq. 90) at Eq. 4 (88).
+        """The exact Jacobian of :meth:`vector_field`, shape ``(..., 2 n, 2 n)``.
+
+        At the fixed point of Eq. 4 (Eq. 88) it is Eq. 6 (Eq. 90).
 
         ``d sqrt([a]) / da`` is taken as ``0`` for ``a <= 0``, and ``d[y]/dy`` as ``1`` for ``y >= 0``
         (see the module notes).
