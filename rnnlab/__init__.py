@@ -23,10 +23,13 @@ from .models import (
     Lure,
     Model,
     MultivariableLure,
+    ORGaNICs,
     Persidskii,
     RateRNN,
     block_mask,
     feedback_coupling,
+    iterate_fixed_point,
+    normalization,
 )
 from .phase import PhasePortrait, phase_portrait
 from .simulate import DivergenceError, DivergenceWarning, Trajectory, simulate
@@ -53,6 +56,9 @@ __all__ = [
     "Hierarchical",
     "block_mask",
     "feedback_coupling",
+    "ORGaNICs",
+    "normalization",
+    "iterate_fixed_point",
     "gaussian_weights",
     "sparse_weights",
     "simulate",

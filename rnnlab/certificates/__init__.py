@@ -2,7 +2,7 @@
 
 ``certify(model)`` runs each criterion registered for the model's class. The criteria live in one
 module per paper (:mod:`.kozachkov`, :mod:`.davydov`) and one for networks of networks
-(:mod:`.assembly`); importing this package registers them.
+(:mod:`.assembly`), and ORGaNICs' Section 4 (:mod:`.organics`); importing this package registers them.
 """
 
 from ._core import Certificate, Certificates, certify, criterion
@@ -15,6 +15,7 @@ from .davydov import (
     total_contraction,
 )
 from .kozachkov import common_metric, observed_contraction_rate, theorem3_weights
+from .organics import quadratic_eigenvalues, section4_certificate
 
 __all__ = [
     "Certificate",
@@ -32,4 +33,6 @@ __all__ = [
     "assembly_certificate",
     "module_certificate",
     "skew_residual",
+    "section4_certificate",
+    "quadratic_eigenvalues",
 ]

@@ -5,6 +5,7 @@ from .assembly import Assembly, Hierarchical, block_mask, feedback_coupling
 from .hopfield import FiringRateModel, Hopfield
 from .linear import LinearSystem
 from .lure import DiagonalLure, Lure, MultivariableLure, Persidskii
+from .organics import IterativeFixedPoint, ORGaNICs, iterate_fixed_point, normalization
 from .rnn import FiringRateRNN, RateRNN
 
 __all__ = [
@@ -24,4 +25,8 @@ __all__ = [
     "Hierarchical",
     "block_mask",
     "feedback_coupling",
+    "ORGaNICs",
+    "normalization",
+    "iterate_fixed_point",
+    "IterativeFixedPoint",
 ]
