@@ -1,0 +1,412 @@
+"""The reservoir with output feedback and its open-loop twin (Rivkind & Barak 2017, Eqs. 1-4, 16).
+
+A random reservoir ``x' = -x + W phi(x) + w_FB z + w_in u(t)`` reads out ``z = w_out^T phi(x)`` and
+feeds it back (closed loop, Eq. 1). Training clamps the feedback to the target instead (open loop,
+Eq. 2), finds the open-loop fixed points ``x_m = W phi(x_m) + w_FB A_m`` (Eq. 3) and fits ``w_out``
+by least squares so that ``w_out^T phi(x_m) = A_m`` (Eq. 16). Those fixed points are then fixed
+points of the closed loop, linearised by Eq. 4.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..activations import Activation, get_activation
+from ..weights import gaussian_weights
+from ._base import Input, ModelBase, as_input, as_matrix, as_vector, set_fields
+
+__all__ = [
+    "Reservoir",
+    "OpenLoopReservoir",
+    "OpenLoopFixedPoints",
+    "TrainedReservoir",
+    "FEEDBACK_DISTRIBUTIONS",
+    "feedback_weights",
+    "open_loop_fixed_points",
+    "readout_weights",
+    "train_readout",
+    "open_loop_gain",
+]
+
+# name -> sampler of unit-scale i.i.d. weights; meanfield.py integrates over the same laws.
+FEEDBACK_DISTRIBUTIONS = ("gaussian", "uniform")
+
+
+def _check_size(name: str, N) -> int:
+    if not isinstance(N, (int, np.integer)) or isinstance(N, bool) or N < 2:
+        raise ValueError(f"{name} must be an integer >= 2, got {N!r}")
+    return int(N)
+
+
+def _check_g(g) -> float:
+    g = float(g)
+    if not np.isfinite(g) or g <= 0:
+        raise ValueError(f"g must be a positive finite number, got {g!r}")
+    return g
+
+
+def feedback_weights(N: int, distribution: str = "gaussian", *, rng=None) -> np.ndarray:
+    """I.i.d. feedback (or input) weights of shape ``(N,)``.
+
+    Parameters
+    ----------
+    N : int
+        Number of neurons.
+    distribution : {"gaussian", "uniform"}
+        ``"gaussian"``: ``N(0, 1)``; ``"uniform"``: ``U(-1, 1)``. The mean field of
+        :mod:`rnnlab.meanfield` integrates over the same law (the ``Dw`` of Eq. 8).
+    rng : seed or numpy.random.Generator
+    """
+    N = _check_size("N", N)
+    rng = np.random.default_rng(rng)
+    if distribution == "gaussian":
+        return rng.normal(0.0, 1.0, N)
+    if distribution == "uniform":
+        return rng.uniform(-1.0, 1.0, N)
+    raise ValueError(f"distribution must be one of {FEEDBACK_DISTRIBUTIONS}, got {distribution!r}")
+
+
+def _check_reservoir(model, extra: dict) -> int:
+    W = as_matrix("W", model.W)
+    N = W.shape[0]
+    if N < 2:
+        raise ValueError(f"W must have at least 2 neurons, got shape {W.shape}")
+    set_fields(
+        model,
+        W=W,
+        w_fb=as_vector("w_fb", model.w_fb, N),
+        w_in=as_vector("w_in", model.w_in, N),
+        u=as_input("u", model.u, 1) if callable(model.u) else _scalar("u", model.u),
+        phi=get_activation(model.phi),
+        **{k: check(getattr(model, k), N) for k, check in extra.items()},
+    )
+    return N
+
+
+def _scalar(name: str, value) -> float:
+    v = np.asarray(value, dtype=float)
+    if v.ndim != 0 or not np.isfinite(v):
+        raise ValueError(f"{name} must be a finite scalar or a callable {name}(t), got {value!r}")
+    return float(v)
+
+
+def _scalar_input(name: str, value, _N):
+    return value if callable(value) else _scalar(name, value)
+
+
+@dataclass(frozen=True, eq=False)
+class Reservoir(ModelBase):
+    """The closed-loop reservoir ``x' = -x + W phi(x) + w_FB z + w_in u(t)``, ``z = w_out^T phi(x)``
+    (Rivkind & Barak 2017, Eq. 1).
+
+    Parameters
+    ----------
+    W : array_like, shape (N, N)
+        Recurrent weights, ``W_ij ~ N(0, g^2 / N)`` in :meth:`random`.
+    w_fb : array_like, shape (N,)
+        Feedback weights of the output.
+    w_out : float or array_like, shape (N,)
+        Readout weights; 0 before training (see :func:`train_readout`).
+    w_in : float or array_like, shape (N,)
+        Input weights.
+    u : float or callable
+        Scalar input ``u`` or ``u(t)``.
+    phi : str or Activation
+        Activation (``tanh`` in the paper; ``Activation("relu", threshold=0.1)`` in its Fig. 1C).
+
+    Examples
+    --------
+    >>> net = Reservoir.random(50, g=0.5, rng=0)
+    >>> trained = train_readout(net, [1.0])
+    >>> x = trained.fixed_points.x[0]
+    >>> bool(abs(trained.reservoir.output(x) - 1.0) < 1e-8)
+    True
+    """
+
+    W: np.ndarray
+    w_fb: np.ndarray
+    w_out: float | np.ndarray = 0.0
+    w_in: float | np.ndarray = 0.0
+    u: Input = field(default=0.0)
+    phi: str | Activation = "tanh"
+
+    def __post_init__(self):
+        _check_reservoir(self, {"w_out": lambda v, N: as_vector("w_out", v, N)})
+
+    @classmethod
+    def random(
+        cls,
+        N: int,
+        g: float,
+        *,
+        rng=None,
+        phi: str | Activation = "tanh",
+        feedback: str = "gaussian",
+        **params,
+    ) -> "Reservoir":
+        """A reservoir with ``W_ij ~ N(0, g^2 / N)`` and ``w_FB`` (and ``w_in``) drawn i.i.d. from
+        ``feedback`` (see :func:`feedback_weights`); ``w_out`` is 0 unless given."""
+        N, g = _check_size("N", N), _check_g(g)
+        rng = np.random.default_rng(rng)
+        W = gaussian_weights(N, g, rng=rng)
+        w_fb = feedback_weights(N, feedback, rng=rng)
+        params.setdefault("w_in", feedback_weights(N, feedback, rng=rng))
+        return cls(W, w_fb, phi=phi, **params)
+
+    @property
+    def n(self) -> int:
+        return self.W.shape[0]
+
+    def output(self, x):
+        """The readout ``z = w_out^T phi(x)``, shape ``(...)`` for ``x`` of shape ``(..., N)``."""
+        return self.phi(x) @ self.w_out
+
+    def vector_field(self, t, x):
+        r = self.phi(x)  # (..., N)
+        z = r @ self.w_out  # (...)
+        return -x + r @ self.W.T + z[..., None] * self.w_fb + self._input(self.u, t) * self.w_in
+
+    def jacobian(self, t, x):
+        """Eq. 4: ``-I + (W + w_FB w_out^T) R'`` with ``R' = diag(phi'(x))``."""
+        W_cl = self.W + np.outer(self.w_fb, self.w_out)
+        return W_cl * self.phi.derivative(x)[..., None, :] - np.eye(self.n)
+
+    def open_loop(self, f: Input = 0.0) -> "OpenLoopReservoir":
+        """The open-loop twin (Eq. 2) with the feedback clamped to ``f`` (a scalar or ``f(t)``)."""
+        return OpenLoopReservoir(self.W, self.w_fb, f=f, w_in=self.w_in, u=self.u, phi=self.phi)
+
+
+@dataclass(frozen=True, eq=False)
+class OpenLoopReservoir(ModelBase):
+    """The open-loop reservoir ``x' = -x + W phi(x) + w_FB f(t) + w_in u(t)`` (Rivkind & Barak 2017,
+    Eq. 2): the feedback carries the target ``f`` instead of the readout.
+
+    Parameters are those of :class:`Reservoir`, with the clamped drive ``f`` (scalar or ``f(t)``)
+    in place of ``w_out``.
+    """
+
+    W: np.ndarray
+    w_fb: np.ndarray
+    f: Input = field(default=0.0)
+    w_in: float | np.ndarray = 0.0
+    u: Input = field(default=0.0)
+    phi: str | Activation = "tanh"
+
+    def __post_init__(self):
+        _check_reservoir(self, {"f": lambda v, N: _scalar_input("f", v, N)})
+
+    @classmethod
+    def random(
+        cls,
+        N: int,
+        g: float,
+        *,
+        rng=None,
+        phi: str | Activation = "tanh",
+        feedback: str = "gaussian",
+        **params,
+    ) -> "OpenLoopReservoir":
+        """As :meth:`Reservoir.random`, clamped to ``f`` (default 0)."""
+        f = params.pop("f", 0.0)
+        return Reservoir.random(N, g, rng=rng, phi=phi, feedback=feedback, **params).open_loop(f)
+
+    @property
+    def n(self) -> int:
+        return self.W.shape[0]
+
+    def vector_field(self, t, x):
+        drive = self._input(self.f, t) * self.w_fb + self._input(self.u, t) * self.w_in
+        return -x + self.phi(x) @ self.W.T + drive
+
+    def jacobian(self, t, x):
+        """``-I + W R'``, the linearised open loop (the disk of radius ``rho`` shifted by -1)."""
+        return self.W * self.phi.derivative(x)[..., None, :] - np.eye(self.n)
+
+    def closed_loop(self, w_out) -> Reservoir:
+        """The closed loop (Eq. 1) with readout ``w_out``."""
+        return Reservoir(self.W, self.w_fb, w_out=w_out, w_in=self.w_in, u=self.u, phi=self.phi)
+
+
+def _check_targets(targets) -> np.ndarray:
+    A = np.atleast_1d(np.asarray(targets, dtype=float))
+    if A.ndim != 1 or A.size == 0:
+        raise ValueError(f"targets must be a non-empty 1-d array of output levels, got shape {A.shape}")
+    if not np.all(np.isfinite(A)):
+        raise ValueError(f"targets must be finite, got {targets!r}")
+    return A
+
+
+@dataclass(frozen=True, eq=False)
+class OpenLoopFixedPoints:
+    """Open-loop fixed points ``x_m = W phi(x_m) + w_FB A_m`` (Eq. 3), one per target.
+
+    Attributes
+    ----------
+    targets : ndarray, shape (M,)
+    x : ndarray, shape (M, N)
+        The fixed points ``x_m``.
+    r : ndarray, shape (M, N)
+        Their rates ``phi(x_m)``.
+    residual : ndarray, shape (M,)
+        ``max_i |x - W phi(x) - w_FB A|_i`` at each.
+    iterations : ndarray of int, shape (M,)
+        Newton steps taken.
+    """
+
+    targets: np.ndarray
+    x: np.ndarray
+    r: np.ndarray
+    residual: np.ndarray
+    iterations: np.ndarray
+
+
+def open_loop_fixed_points(
+    reservoir, targets, *, tol: float = 1e-10, max_iter: int = 100
+) -> OpenLoopFixedPoints:
+    """Solve Eq. 3, ``x = W phi(x) + w_FB A_m``, for each target ``A_m`` (``u = 0``).
+
+    Damped Newton from ``x = w_FB A_m``, the deterministic part of the solution; under the fading
+    memory property (``rho < 1``) the open loop has one stable fixed point per target, the one
+    this finds. Raises ``RuntimeError`` if Newton fails to reach ``tol``.
+
+    Parameters
+    ----------
+    reservoir : Reservoir or OpenLoopReservoir
+    targets : array_like, shape (M,)
+        Output levels ``A_1..A_M``.
+    tol : float
+        Tolerance on the max-norm residual.
+    max_iter : int
+        Newton steps per target.
+    """
+    A = _check_targets(targets)
+    W, w_fb, phi, N = reservoir.W, reservoir.w_fb, reservoir.phi, reservoir.n
+    xs, its, res = np.empty((A.size, N)), np.zeros(A.size, dtype=int), np.empty(A.size)
+
+    def F(x, a):
+        return -x + W @ phi(x) + w_fb * a
+
+    for m, a in enumerate(A):
+        x = w_fb * a
+        Fx = F(x, a)
+        k = 0
+        while np.max(np.abs(Fx)) > tol and k < max_iter:
+            J = W * phi.derivative(x)[None, :] - np.eye(N)
+            step = np.linalg.solve(J, -Fx)
+            s, norm0 = 1.0, np.linalg.norm(Fx)
+            while True:  # backtracking keeps Newton from leaving the basin at kinks and near rho = 1
+                x_new = x + s * step
+                F_new = F(x_new, a)
+                if np.linalg.norm(F_new) < (1 - 1e-4 * s) * norm0 or s < 1e-6:
+                    break
+                s /= 2
+            x, Fx, k = x_new, F_new, k + 1
+        xs[m], its[m], res[m] = x, k, np.max(np.abs(Fx))
+        if res[m] > tol:
+            raise RuntimeError(f"open-loop fixed point for target {a} not found: residual {res[m]:.3g}")
+    return OpenLoopFixedPoints(A, xs, phi(xs), res, its)
+
+
+def readout_weights(rates, targets, *, ridge: float = 0.0) -> np.ndarray:
+    """Least-squares readout ``w_out`` with ``w_out^T r_m = A_m`` (Eq. 16), minimum norm.
+
+    ``w_out = R^T (R R^T + ridge I)^-1 A`` for the rates ``R`` of shape ``(M, N)``: the form
+    ``w_out = N^-1 sum_m k_m r_m`` of Eq. 16 with ``k = N (R R^T + ridge I)^-1 A``. For one target
+    it is ``A r / (r^T r)``, as in the paper's derivation of Eq. 13.
+
+    Parameters
+    ----------
+    rates : array_like, shape (M, N)
+    targets : array_like, shape (M,)
+    ridge : float
+        Non-negative Tikhonov penalty ``ridge |w_out|^2``.
+    """
+    A = _check_targets(targets)
+    R = np.atleast_2d(np.asarray(rates, dtype=float))
+    if R.shape[0] != A.size:
+        raise ValueError(f"rates must have shape ({A.size}, N) to match targets, got shape {R.shape}")
+    if not np.isfinite(ridge) or ridge < 0:
+        raise ValueError(f"ridge must be a non-negative finite number, got {ridge!r}")
+    k = np.linalg.solve(R @ R.T + ridge * np.eye(A.size), A)
+    return R.T @ k
+
+
+@dataclass(frozen=True, eq=False)
+class TrainedReservoir:
+    """A reservoir after readout training (:func:`train_readout`).
+
+    Attributes
+    ----------
+    reservoir : Reservoir
+        The closed loop (Eq. 1) with the trained ``w_out``.
+    fixed_points : OpenLoopFixedPoints
+        The open-loop fixed points (Eq. 3); with ``ridge = 0`` and ``M <= N`` they are fixed points
+        of the closed loop as well.
+    output_error : ndarray, shape (M,)
+        ``w_out^T r_m - A_m``.
+    """
+
+    reservoir: Reservoir
+    fixed_points: OpenLoopFixedPoints
+    output_error: np.ndarray
+
+    def jacobian(self, m: int = 0) -> np.ndarray:
+        """The closed-loop linearisation (Eq. 4) at the ``m``-th fixed point, shape ``(N, N)``."""
+        return self.reservoir.jacobian(0.0, self.fixed_points.x[m])
+
+    def open_loop_jacobian(self, m: int = 0) -> np.ndarray:
+        """``-I + W R'`` at the ``m``-th fixed point, shape ``(N, N)``."""
+        return self.reservoir.open_loop().jacobian(0.0, self.fixed_points.x[m])
+
+
+def train_readout(reservoir, targets, *, ridge: float = 0.0, tol: float = 1e-10) -> TrainedReservoir:
+    """Train ``w_out`` for fixed points at the output levels ``targets`` (Rivkind & Barak 2017).
+
+    Open-loop fixed points (Eq. 3), then the least-squares readout (Eq. 16).
+
+    Parameters
+    ----------
+    reservoir : Reservoir or OpenLoopReservoir
+    targets : array_like, shape (M,)
+    ridge : float
+        Tikhonov penalty of :func:`readout_weights`.
+    tol : float
+        Residual tolerance of :func:`open_loop_fixed_points`.
+    """
+    fps = open_loop_fixed_points(reservoir, targets, tol=tol)
+    w_out = readout_weights(fps.r, fps.targets, ridge=ridge)
+    ol = reservoir if isinstance(reservoir, OpenLoopReservoir) else reservoir.open_loop()
+    return TrainedReservoir(ol.closed_loop(w_out), fps, fps.r @ w_out - fps.targets)
+
+
+def open_loop_gain(trained: TrainedReservoir, s, m: int = 0) -> np.ndarray:
+    """The exact finite-N open-loop gain ``G_OL(s) = w_out^T R' (s I + I - W R')^-1 w_FB``
+    (Eqs. 5-6 with ``s = i omega``) at the ``m``-th fixed point.
+
+    The paper's scaling: ``G_OL`` is the readout's response to a unit perturbation of the clamped
+    drive ``f``, so the closed loop (Eq. 7) is unstable where ``G_OL = 1``; by the matrix determinant
+    lemma ``det(sI - J_CL) = det(sI - J_OL) (1 - G_OL(s))``.
+
+    Parameters
+    ----------
+    trained : TrainedReservoir
+    s : complex or array_like
+        Laplace variable(s); ``s = 1j * omega`` for the frequency response.
+    m : int
+        Which fixed point.
+
+    Returns
+    -------
+    ndarray, shape of ``s``, complex
+    """
+    net = trained.reservoir
+    d = net.phi.derivative(trained.fixed_points.x[m])  # R'
+    s = np.asarray(s, dtype=complex)
+    A_ol = np.eye(net.n) - net.W * d[None, :]  # I - W R'
+    c = net.w_out * d  # R' w_out
+    out = np.empty(s.shape, dtype=complex)
+    for idx, sk in np.ndenumerate(s):
+        out[idx] = c @ np.linalg.solve(A_ol + sk * np.eye(net.n), net.w_fb)
+    return out

@@ -1,0 +1,299 @@
+"""Tests of the trained reservoir and its mean field (Rivkind & Barak 2017)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.integrate
+import scipy.optimize
+import scipy.stats
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rnnlab.activations import Activation
+from rnnlab.meanfield import gauss_average, mean_field, self_consistent_variance
+from rnnlab.models.reservoir import (
+    OpenLoopReservoir,
+    Reservoir,
+    feedback_weights,
+    open_loop_fixed_points,
+    open_loop_gain,
+    readout_weights,
+    train_readout,
+)
+
+RELU = Activation("relu", threshold=0.1)  # Fig. 1C of the paper
+SEED = 20170301
+
+
+def _fd_jacobian(f, x, h=1e-6):
+    cols = [(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(x.size)]
+    return np.array(cols).T
+
+
+# --- the reservoir (Eqs. 1-4, 16) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("phi", ["tanh", "sigmoid", "softplus"])
+def test_jacobians_match_finite_differences(phi):
+    rng = np.random.default_rng(SEED)
+    net = Reservoir.random(12, 1.3, rng=rng, phi=phi, w_out=rng.normal(size=12))
+    ol = net.open_loop(0.7)
+    x = rng.normal(size=12)
+    for model in (net, ol):
+        J = model.jacobian(0.0, x)
+        assert np.allclose(J, _fd_jacobian(lambda y: model.vector_field(0.0, y), x), atol=1e-7)
+    # Batches (..., n) give (..., n, n).
+    X = rng.normal(size=(3, 12))
+    assert np.allclose(net.jacobian(0.0, X)[1], net.jacobian(0.0, X[1]))
+    assert net.vector_field(0.0, X).shape == (3, 12)
+
+
+def test_closed_loop_is_open_loop_with_readout_fed_back():
+    rng = np.random.default_rng(SEED)
+    net = Reservoir.random(20, 0.9, rng=rng, w_out=rng.normal(size=20) / 20, u=0.3)
+    x = rng.normal(size=20)
+    z = net.output(x)
+    assert np.allclose(net.vector_field(0.0, x), net.open_loop(z).vector_field(0.0, x))
+    # Eq. 4: the closed-loop Jacobian is the open-loop one plus the rank-one loop w_FB w_out^T R'.
+    d = net.phi.derivative(x)
+    assert np.allclose(net.jacobian(0, x) - net.open_loop().jacobian(0, x), np.outer(net.w_fb, net.w_out * d))
+
+
+@pytest.mark.parametrize("phi", ["tanh", RELU])
+def test_training_makes_targets_closed_loop_fixed_points(phi):
+    net = Reservoir.random(300, 0.8, rng=SEED, phi=phi)
+    targets = [0.5, 1.0, 1.5]
+    tr = train_readout(net, targets)
+    fps = tr.fixed_points
+    assert np.all(fps.residual < 1e-10)
+    # Eq. 3 and the readout (Eq. 16) reproduce every target, so each x_m is a closed-loop fixed point.
+    assert np.allclose(fps.x, fps.r @ net.W.T + np.outer(targets, net.w_fb), atol=1e-9)
+    assert np.allclose(tr.reservoir.output(fps.x), targets, atol=1e-9)
+    assert np.max(np.abs(tr.reservoir.vector_field(0.0, fps.x))) < 1e-8
+
+
+def test_readout_is_minimum_norm_least_squares():
+    rng = np.random.default_rng(SEED)
+    R, A = rng.normal(size=(3, 40)), rng.normal(size=3)
+    w = readout_weights(R, A)
+    assert np.allclose(w, np.linalg.lstsq(R, A, rcond=None)[0])
+    # One target: w_out = A r / (r^T r), the paper's readout for Eq. 13.
+    assert np.allclose(readout_weights(R[:1], A[:1]), A[0] * R[0] / (R[0] @ R[0]))
+    # The ridge readout solves the normal equations (R^T R + ridge I) w = R^T A.
+    w_ridge = readout_weights(R, A, ridge=0.5)
+    assert np.allclose((R.T @ R + 0.5 * np.eye(40)) @ w_ridge, R.T @ A)
+
+
+def test_finite_n_gain_is_the_determinant_lemma():
+    # det(sI - J_CL) = det(sI - J_OL) (1 - G_OL(s)): G_OL is scaled so that the critical point is 1.
+    tr = train_readout(Reservoir.random(30, 0.7, rng=SEED), [1.0])
+    s = 0.3 + 0.2j
+    I = np.eye(30)
+    lhs = np.linalg.det(s * I - tr.jacobian())
+    rhs = np.linalg.det(s * I - tr.open_loop_jacobian()) * (1 - open_loop_gain(tr, s))
+    assert np.isclose(lhs, rhs, rtol=1e-9)
+
+
+# --- mean field: quadrature against scipy.integrate.quad (Eqs. 8, 11) ----------------------------
+
+
+def _quad_gaussian_feedback(g, A, phi, sigma2):
+    """Independent route for w ~ N(0, 1): x' = w A + sigma y is N(0, A^2 + sigma^2), so every average
+    is one quad, and by Gaussian regression E[w h(x')] = A E[x' h] / s2 and
+    E[sigma y h] = sigma^2 E[x' h] / s2."""
+    s2 = A**2 + sigma2
+    pts = [phi.threshold] if phi.name == "relu" else None
+
+    def E(h):
+        dens = scipy.stats.norm(scale=np.sqrt(s2)).pdf
+        lim = 14 * np.sqrt(s2)
+        quad = scipy.integrate.quad
+        return quad(lambda x: h(x) * dens(x), -lim, lim, points=pts, limit=200, epsabs=1e-13)[0]
+
+    eq8 = g**2 * E(lambda x: phi(x) ** 2)
+    xpp = E(lambda x: x * phi(x) * phi.derivative(x))
+    beta0 = g**2 / sigma2 * A / s2 * xpp
+    beta1 = g**2 / sigma2 * sigma2 / s2 * xpp
+    return eq8, beta0, beta1
+
+
+@pytest.mark.parametrize(
+    "g, A, phi", [(0.5, 1.0, "tanh"), (1.5, 1.0, "tanh"), (1.1, 1.0, RELU), (0.7, 0.4, RELU)]
+)
+def test_quadrature_matches_scipy_quad(g, A, phi):
+    mf = mean_field(g, A, phi=phi)
+    eq8, beta0, beta1 = _quad_gaussian_feedback(g, A, mf.phi, mf.sigma2)
+    assert mf.sigma2 > 0
+    assert eq8 == pytest.approx(mf.sigma2, rel=1e-10)
+    assert mf.beta0 == pytest.approx(beta0, rel=1e-9)
+    assert mf.beta1 == pytest.approx(beta1, rel=1e-9)
+    assert mf.residual < 1e-12
+
+
+def test_uniform_feedback_matches_dblquad():
+    g, A = 1.2, 0.8
+    mf = mean_field(g, A, feedback="uniform")
+    sigma = np.sqrt(mf.sigma2)
+    val = scipy.integrate.dblquad(
+        lambda y, w: np.tanh(w * A + sigma * y) ** 2 * scipy.stats.norm.pdf(y) / 2,
+        -1,
+        1,
+        -12,
+        12,
+        epsabs=1e-13,
+    )[0]
+    assert g**2 * val == pytest.approx(mf.sigma2, rel=1e-9)
+
+
+def test_zero_target_needs_chaos_for_a_random_part():
+    # A = 0: sigma^2 > 0 only beyond the chaotic transition g > 1 (tanh), Sompolinsky et al. (1988).
+    assert self_consistent_variance(1.5, 0.0).sigma2 > 0.5
+    with pytest.raises(ValueError, match="no positive solution"):
+        self_consistent_variance(0.8, 0.0)
+
+
+# --- mean field: Eq. 14 vs Eq. 15, sign laws, DC gain ----------------------------------------------
+
+G = st.floats(0.1, 3.0)
+AMP = st.floats(0.05, 3.0)
+
+
+@settings(max_examples=25)
+@given(g=G, A=AMP, sign=st.sampled_from([-1.0, 1.0]))
+def test_tanh_outlier_is_always_stable(g, A, sign):
+    mf = mean_field(g, sign * A, phi="tanh", n_nodes=61)
+    # Eq. 14 (through sigma^2 and the betas) and Eq. 15 (one integral) agree ...
+    assert mf.lambda_out == pytest.approx(mf.lambda_out_integral, abs=1e-10)
+    # ... and the integrand phi (phi - x phi') of Eq. 15 is non-negative for tanh: lambda < 0.
+    assert mf.lambda_out < 0
+    # Stein's lemma: beta_1 = g^2 <phi'^2 + phi phi''> <= rho^2, as phi phi'' <= 0 for tanh.
+    assert mf.beta1 <= mf.rho**2 + 1e-12
+
+
+@settings(max_examples=25)
+@given(g=st.floats(0.1, 1.35), A=st.floats(0.1, 3.0))
+def test_thresholded_relu_outlier_is_always_unstable(g, A):
+    mf = mean_field(g, A, phi=RELU, n_nodes=61)
+    assert mf.lambda_out == pytest.approx(mf.lambda_out_integral, abs=1e-10)
+    assert mf.lambda_out > 0
+    # phi phi'' = 0 almost everywhere for the ReLU, so beta_1 = rho^2 exactly.
+    assert mf.beta1 == pytest.approx(mf.rho**2, rel=1e-9)
+
+
+@settings(max_examples=25)
+@given(g=st.floats(0.1, 1.35), A=AMP, phi=st.sampled_from(["tanh", RELU, "sigmoid", "softplus"]))
+def test_dc_gain_below_one_iff_stable(g, A, phi):
+    # With G_CL = G_OL / (1 - G_OL) (Eq. 7) and G_OL = A beta_0 / (1 - beta_1 + i omega) (Eq. 13),
+    # lambda_out < 0 <=> G_OL(0) < 1 whenever the open-loop pole 1 - beta_1 is stable.
+    mf = mean_field(g, A, phi=phi, n_nodes=61)
+    if mf.rho < 1 and mf.phi.name in ("tanh", "relu"):
+        assert 1 - mf.beta1 > 0
+    if 1 - mf.beta1 > 0 and abs(mf.lambda_out) > 1e-9:
+        assert (mf.open_loop_gain(0.0).real < 1) == (mf.lambda_out < 0)
+    # The closed-loop gain has its pole at lambda_out: G_OL(s = lambda_out) = 1.
+    assert mf.A * mf.beta0 / (1 - mf.beta1 + mf.lambda_out) == pytest.approx(1.0, rel=1e-12)
+
+
+def test_time_constants():
+    mf = mean_field(1.5, 1.0)
+    assert mf.tau_out == pytest.approx(-1 / mf.lambda_out)
+    assert mf.tau_net == pytest.approx(1 / (1 - mf.rho))
+    # Fig. 1A (g = 1.5, tanh): internal activity slower than the output, tau_net > tau_out.
+    assert mf.tau_net > mf.tau_out > 0
+    # Fig. 1B (g = 0.5): the opposite.
+    mf_b = mean_field(0.5, 1.0)
+    assert mf_b.tau_out > mf_b.tau_net > 0
+    # Fig. 1C (thresholded ReLU, g = 1.1): fading memory holds but the outlier is unstable.
+    mf_c = mean_field(1.1, 1.0, phi=RELU)
+    assert mf_c.rho < 1 and mf_c.tau_out < 0 and not mf_c.stable
+
+
+def test_gauss_average_integrates_moments_exactly():
+    # <w^2> = 1, <y^2> = 1, <x'^2> = A^2 + sigma^2 for either feedback law up to its variance.
+    assert gauss_average(lambda w, y, x: x**2, 2.0, 0.5) == pytest.approx(4.25, rel=1e-13)
+    w2 = gauss_average(lambda w, y, x: w**2, 1.0, 1.0, feedback="uniform")
+    assert w2 == pytest.approx(1 / 3, rel=1e-13)
+    relu2 = gauss_average(lambda w, y, x: np.maximum(x, 0) ** 2, 0.0, 1.0, kink=0.0)
+    assert relu2 == pytest.approx(0.5, rel=1e-13)
+
+
+# --- mean field against finite-N realisations -------------------------------------------------------
+
+# Self-averaging sums over N neurons fluctuate by O(N^-1/2). Measured over seeds (Gaussian w_FB, A = 1):
+# |lambda_N - lambda_out| <= 0.7 / sqrt(N), and the relative error of G_OL(i omega) <= 4.7 / sqrt(N)
+# (larger for the ReLU, whose open-loop pole 1 - beta_1 = 0.43 sits nearer the imaginary axis). The
+# bounds below are about twice those. Eight seeds at N = 100 and four at N = 800 estimate the RMS error
+# well enough to see it shrink (expected ratio sqrt(8) ~ 2.8; measured 2.1 for tanh, 3.5 for the ReLU).
+SIZES = {100: range(8), 800: range(4)}
+OMEGA = np.array([0.0, 0.3, 1.0, 3.0])
+
+
+def _finite_n_outlier(tr, mf):
+    # The closed-loop outlier is the real root of G_OL(s) = 1 (determinant lemma), right of the disk.
+    lo, hi = mf.lambda_out - 0.08, mf.lambda_out + 0.5
+    return scipy.optimize.brentq(lambda s: open_loop_gain(tr, s).real - 1, lo, hi)
+
+
+@pytest.mark.parametrize("g, phi", [(0.5, "tanh"), (1.1, RELU)])
+def test_mean_field_matches_finite_n(g, phi):
+    A = 1.0
+    mf = mean_field(g, A, phi=phi)
+    G_mf = mf.open_loop_gain(OMEGA)
+    rms_lam, rms_G = {}, {}
+    for N, seeds in SIZES.items():
+        lam_err, G_err = [], []
+        for seed in seeds:
+            tr = train_readout(Reservoir.random(N, g, rng=seed, phi=phi), [A])
+            lam_err.append(_finite_n_outlier(tr, mf) - mf.lambda_out)
+            # The exact G_OL(i omega) tends to Eq. 13 as the other N - 1 poles cancel.
+            G_err.append(np.max(np.abs(open_loop_gain(tr, 1j * OMEGA) - G_mf) / np.abs(G_mf)))
+        assert np.max(np.abs(lam_err)) < 1.5 / np.sqrt(N)
+        assert np.max(G_err) < 10 / np.sqrt(N)
+        rms_lam[N], rms_G[N] = np.sqrt(np.mean(np.square(lam_err))), np.sqrt(np.mean(np.square(G_err)))
+    assert rms_lam[800] < rms_lam[100] / 1.5
+    assert rms_G[800] < rms_G[100] / 1.5
+
+
+def test_spectral_radius_and_outlier_eigenvalue_at_n_800():
+    g, A, N = 0.5, 1.0, 800
+    mf = mean_field(g, A)
+    tr = train_readout(Reservoir.random(N, g, rng=SEED), [A])
+    # The open-loop disk: max |lambda + 1| over the spectrum of -I + W R'. The largest modulus of a
+    # random matrix overshoots the circular-law radius by about sqrt(log N / (4 N)) ~ 0.04 rho at N = 800.
+    rho_n = np.max(np.abs(np.linalg.eigvals(tr.open_loop_jacobian()) + 1))
+    assert abs(rho_n - mf.rho) < 0.05
+    # Exactly one eigenvalue of Eq. 4 leaves the disk, at lambda_out.
+    ev = np.linalg.eigvals(tr.jacobian())
+    outside = ev[np.abs(ev + 1) > rho_n + 0.02]
+    assert outside.size == 1
+    assert abs(outside[0] - mf.lambda_out) < 2 / np.sqrt(N)
+
+
+# --- bad input -----------------------------------------------------------------------------------
+
+
+def test_bad_input_names_the_argument():
+    with pytest.raises(ValueError, match="g must"):
+        Reservoir.random(10, 0.0, rng=0)
+    with pytest.raises(ValueError, match="g must"):
+        mean_field(-1.0, 1.0)
+    with pytest.raises(ValueError, match="N must"):
+        Reservoir.random(1, 1.0, rng=0)
+    with pytest.raises(ValueError, match="N must"):
+        feedback_weights(1)
+    with pytest.raises(ValueError, match="A must"):
+        mean_field(1.0, np.nan)
+    net = Reservoir.random(10, 0.5, rng=0)
+    with pytest.raises(ValueError, match="targets must"):
+        train_readout(net, [1.0, np.inf])
+    with pytest.raises(ValueError, match="targets must"):
+        open_loop_fixed_points(net, [])
+    with pytest.raises(ValueError, match="feedback must"):
+        mean_field(1.0, 1.0, feedback="cauchy")
+    with pytest.raises(ValueError, match="w_fb must"):
+        OpenLoopReservoir(np.eye(3), np.ones(4))
+    with pytest.raises(ValueError, match="ridge must"):
+        readout_weights(np.ones((1, 3)), [1.0], ridge=-1.0)
+    with pytest.raises(ValueError, match="g = 3.0 is too large"):
+        mean_field(3.0, 1.0, phi="relu")
