@@ -43,7 +43,15 @@ from numpy.polynomial.legendre import leggauss
 
 from .activations import Activation, get_activation
 
-__all__ = ["MeanField", "Variance", "gauss_average", "self_consistent_variance", "mean_field"]
+__all__ = [
+    "FrequencyResponse",
+    "MeanField",
+    "Variance",
+    "default_frequencies",
+    "gauss_average",
+    "mean_field",
+    "self_consistent_variance",
+]
 
 FEEDBACK_DISTRIBUTIONS = ("gaussian", "uniform")
 N_NODES = 121  # per dimension; 121^2 evaluations of phi cost well under a millisecond
@@ -107,6 +115,66 @@ _TAIL = 12.0
 
 def _kink(phi: Activation) -> float | None:
     return phi.threshold if phi.name == "relu" else None
+
+
+def default_frequencies(n: int = 800, lo: float = 1e-3, hi: float = 1e4) -> np.ndarray:
+    """``omega = 0`` followed by ``n`` log-spaced frequencies in ``[lo, hi]``, shape ``(n + 1,)``."""
+    return np.concatenate([[0.0], np.geomspace(lo, hi, n)])
+
+
+@dataclass(frozen=True, eq=False)
+class FrequencyResponse:
+    """An open-loop frequency response ``G(i omega)`` for ``omega >= 0``, and its Nyquist count.
+
+    The loop is closed with positive feedback, ``G_CL = G / (1 - G)`` (Rivkind & Barak 2017, Eq. 7),
+    so the critical point is ``1 + 0i``. For a real system ``G(-i omega) = conj G(i omega)``, which
+    gives the curve for ``omega`` from ``-inf`` to ``+inf``.
+
+    Attributes
+    ----------
+    omega : ndarray, shape (K,)
+        Non-negative, increasing frequencies (rad per unit time).
+    G : ndarray of complex, shape (K,)
+        ``G(i omega)``.
+    """
+
+    omega: np.ndarray
+    G: np.ndarray
+
+    def __post_init__(self):
+        omega = np.asarray(self.omega, dtype=float)
+        G = np.asarray(self.G, dtype=complex)
+        if omega.ndim != 1 or omega.size < 2 or np.any(omega < 0) or np.any(np.diff(omega) <= 0):
+            raise ValueError("omega must be a 1-d increasing array of at least 2 non-negative frequencies")
+        if G.shape != omega.shape or not np.all(np.isfinite(G)):
+            raise ValueError(f"G must be finite with the shape of omega {omega.shape}, got shape {G.shape}")
+        object.__setattr__(self, "omega", omega)
+        object.__setattr__(self, "G", G)
+
+    def _closed_curve(self) -> np.ndarray:
+        # omega from +inf down to 0 on the conjugate branch, then 0 up to +inf.
+        return np.concatenate([np.conj(self.G[::-1]), self.G[1:] if self.omega[0] == 0 else self.G])
+
+    @property
+    def encirclements(self) -> int:
+        """Clockwise encirclements of ``1 + 0i`` by the curve ``omega: -inf -> +inf``.
+
+        With a stable open loop this is the number of closed-loop poles in the right half plane
+        (Nyquist criterion): 0 means the trained fixed point is stable. Trust it when
+        :attr:`tail` is small and :attr:`max_angle_step` well below ``pi``.
+        """
+        angle = np.unwrap(np.angle(self._closed_curve() - 1.0))
+        return int(np.rint(-(angle[-1] - angle[0]) / (2 * np.pi)))
+
+    @property
+    def tail(self) -> float:
+        """``|G|`` at the largest frequency: the curve closes through 0 only if this is small."""
+        return float(abs(self.G[-1]))
+
+    @property
+    def max_angle_step(self) -> float:
+        """Largest change of ``arg(G - 1)`` between neighbouring frequencies (radians)."""
+        return float(np.max(np.abs(np.diff(np.unwrap(np.angle(self._closed_curve() - 1.0))))))
 
 
 @dataclass(frozen=True)
@@ -252,6 +320,11 @@ class MeanField:
         """``G_OL(omega) = A beta_0 / (1 - beta_1 + i omega)`` (Eq. 13), complex, shape of ``omega``."""
         omega = np.asarray(omega, dtype=float)
         return self.A * self.beta0 / (1.0 - self.beta1 + 1j * omega)
+
+    def frequency_response(self, omega=None) -> FrequencyResponse:
+        """Eq. 13 on ``omega`` (default :func:`default_frequencies`) as a :class:`FrequencyResponse`."""
+        omega = default_frequencies() if omega is None else np.asarray(omega, dtype=float)
+        return FrequencyResponse(omega, self.open_loop_gain(omega))
 
     def closed_loop_gain(self, omega) -> np.ndarray:
         """``G_CL = G_OL / (1 - G_OL)`` (Eq. 7); its one pole is ``lambda_out``."""

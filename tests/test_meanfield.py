@@ -11,11 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rnnlab.activations import Activation
-from rnnlab.meanfield import gauss_average, mean_field, self_consistent_variance
+from rnnlab.meanfield import FrequencyResponse, gauss_average, mean_field, self_consistent_variance
 from rnnlab.models.reservoir import (
     OpenLoopReservoir,
     Reservoir,
     feedback_weights,
+    frequency_response,
     open_loop_fixed_points,
     open_loop_gain,
     readout_weights,
@@ -268,6 +269,58 @@ def test_spectral_radius_and_outlier_eigenvalue_at_n_800():
     outside = ev[np.abs(ev + 1) > rho_n + 0.02]
     assert outside.size == 1
     assert abs(outside[0] - mf.lambda_out) < 2 / np.sqrt(N)
+
+
+# --- frequency responses and the Nyquist count ------------------------------------------------------
+
+
+def test_gain_on_many_frequencies_matches_direct_solves():
+    tr = train_readout(Reservoir.random(60, 0.9, rng=SEED), [0.5, 1.2])
+    s = np.array([0.0, 0.4j, 2.0 + 1.0j, 7j, 0.3])
+    direct = np.array([open_loop_gain(tr, sk, m=1) for sk in s])  # one LU solve each
+    assert np.allclose(open_loop_gain(tr, s, m=1), direct, rtol=1e-10, atol=1e-13)  # Hessenberg route
+
+
+def test_collinear_rates_still_train():
+    # tanh is odd: targets -1 and 1 give rates -r and r, and R R^T is singular.
+    tr = train_readout(Reservoir.random(50, 0.5, rng=SEED), [-1.0, 0.4, 1.0])
+    assert np.allclose(tr.output_error, 0.0, atol=1e-9)
+
+
+def test_mean_field_nyquist_count():
+    # M = 1: G_OL traces a circle through 0 and G_OL(0) clockwise; it encircles 1 iff G_OL(0) > 1.
+    for g, phi in [(0.5, "tanh"), (1.5, "tanh"), (1.1, RELU)]:
+        mf = mean_field(g, 1.0, phi=phi)
+        fr = mf.frequency_response()
+        assert fr.tail < 1e-3 and fr.max_angle_step < 0.5
+        assert fr.encirclements == int(mf.lambda_out > 0)
+
+
+@pytest.mark.parametrize(
+    "g, phi, targets, m, n_unstable",
+    [
+        (0.5, "tanh", [1.0], 0, 0),
+        (1.1, RELU, [1.0], 0, 1),  # Fig. 1C: one real unstable pole
+        (1.0, "tanh", [0.5, 1.0, 1.5], 0, 2),  # Fig. 1D: an unstable complex pair around A_1
+    ],
+)
+def test_finite_n_nyquist_count_is_the_number_of_unstable_eigenvalues(g, phi, targets, m, n_unstable):
+    # The open loop is stable (rho < 1), so by the Nyquist criterion the clockwise encirclements of
+    # 1 + 0i equal the closed-loop eigenvalues of Eq. 4 in the right half plane.
+    tr = train_readout(Reservoir.random(200, g, rng=0, phi=phi), targets)
+    assert np.max(np.real(np.linalg.eigvals(tr.open_loop_jacobian(m)))) < 0
+    ev = np.linalg.eigvals(tr.jacobian(m))
+    assert np.sum(ev.real > 0) == n_unstable
+    fr = frequency_response(tr, m=m)
+    assert fr.tail < 1e-3 and fr.max_angle_step < 0.5
+    assert fr.encirclements == n_unstable
+
+
+def test_frequency_response_checks_its_grid():
+    with pytest.raises(ValueError, match="omega must"):
+        FrequencyResponse(np.array([0.0, -1.0]), np.zeros(2))
+    with pytest.raises(ValueError, match="G must"):
+        FrequencyResponse(np.array([0.0, 1.0]), np.zeros(3))
 
 
 # --- bad input -----------------------------------------------------------------------------------

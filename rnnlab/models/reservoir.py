@@ -12,8 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.linalg
 
 from ..activations import Activation, get_activation
+from ..meanfield import FrequencyResponse, default_frequencies
 from ..weights import gaussian_weights
 from ._base import Input, ModelBase, as_input, as_matrix, as_vector, set_fields
 
@@ -28,6 +30,7 @@ __all__ = [
     "readout_weights",
     "train_readout",
     "open_loop_gain",
+    "frequency_response",
 ]
 
 # name -> sampler of unit-scale i.i.d. weights; meanfield.py integrates over the same laws.
@@ -329,8 +332,11 @@ def readout_weights(rates, targets, *, ridge: float = 0.0) -> np.ndarray:
         raise ValueError(f"rates must have shape ({A.size}, N) to match targets, got shape {R.shape}")
     if not np.isfinite(ridge) or ridge < 0:
         raise ValueError(f"ridge must be a non-negative finite number, got {ridge!r}")
-    k = np.linalg.solve(R @ R.T + ridge * np.eye(A.size), A)
-    return R.T @ k
+    if ridge == 0:
+        # lstsq, not the normal equations: rates can be exactly collinear (an odd phi maps the
+        # targets -A and A to rates -r and r), where R R^T is singular but a readout still exists.
+        return np.linalg.lstsq(R, A, rcond=None)[0]
+    return R.T @ np.linalg.solve(R @ R.T + ridge * np.eye(A.size), A)
 
 
 @dataclass(frozen=True, eq=False)
@@ -404,9 +410,39 @@ def open_loop_gain(trained: TrainedReservoir, s, m: int = 0) -> np.ndarray:
     net = trained.reservoir
     d = net.phi.derivative(trained.fixed_points.x[m])  # R'
     s = np.asarray(s, dtype=complex)
-    A_ol = np.eye(net.n) - net.W * d[None, :]  # I - W R'
+    M = np.eye(net.n) - net.W * d[None, :]  # I - W R'
     c = net.w_out * d  # R' w_out
     out = np.empty(s.shape, dtype=complex)
+    if s.size <= 3:
+        for idx, sk in np.ndenumerate(s):
+            out[idx] = c @ np.linalg.solve(M + sk * np.eye(net.n), net.w_fb)
+        return out
+    # Many frequencies: M = Q H Q^T once (O(N^3)); then each (H + sI) y = Q^T w_FB is a banded solve
+    # with one subdiagonal, O(N^2) per frequency.
+    H, Q = scipy.linalg.hessenberg(M, calc_q=True)
+    b, cq = Q.T @ net.w_fb, Q.T @ c
+    N, u = net.n, net.n - 1
+    ab = np.zeros((N + 1, N), dtype=complex)  # ab[u + i - j, j] = H[i, j]
+    i, j = np.nonzero(np.triu(np.ones((N, N)), -1))
+    ab[u + i - j, j] = H[i, j]
     for idx, sk in np.ndenumerate(s):
-        out[idx] = c @ np.linalg.solve(A_ol + sk * np.eye(net.n), net.w_fb)
+        ab_s = ab.copy()
+        ab_s[u] += sk
+        out[idx] = cq @ scipy.linalg.solve_banded((1, u), ab_s, b, check_finite=False)
     return out
+
+
+def frequency_response(trained: TrainedReservoir, omega=None, m: int = 0) -> FrequencyResponse:
+    """The exact finite-N open-loop gain of :func:`open_loop_gain` on ``s = i omega`` as a
+    :class:`~rnnlab.meanfield.FrequencyResponse`, with its Nyquist count around ``1 + 0i``.
+
+    Parameters
+    ----------
+    trained : TrainedReservoir
+    omega : array_like, optional
+        Non-negative increasing frequencies; default :func:`~rnnlab.meanfield.default_frequencies`.
+    m : int
+        Which fixed point.
+    """
+    omega = default_frequencies() if omega is None else np.asarray(omega, dtype=float)
+    return FrequencyResponse(omega, open_loop_gain(trained, 1j * omega, m))
