@@ -11,6 +11,7 @@ from .activations import ACTIVATIONS, Activation, get_activation
 from .fixed_points import FixedPoint, FixedPoints, classify, find_fixed_points
 from .certificates import Certificate, Certificates, certify
 from .conservatism import ConservatismStudy, conservatism_study
+from .meanfield import FrequencyResponse, MeanField, mean_field, self_consistent_variance
 from .lognorms import lognorm, metzler_majorant, optimal_weights, spectral_abscissa
 from .models import (
     Assembly,
@@ -23,13 +24,16 @@ from .models import (
     Lure,
     Model,
     MultivariableLure,
+    OpenLoopReservoir,
     ORGaNICs,
     Persidskii,
     RateRNN,
+    Reservoir,
     block_mask,
     feedback_coupling,
     iterate_fixed_point,
     normalization,
+    train_readout,
 )
 from .phase import PhasePortrait, phase_portrait
 from .simulate import DivergenceError, DivergenceWarning, Trajectory, simulate
@@ -59,6 +63,9 @@ __all__ = [
     "ORGaNICs",
     "normalization",
     "iterate_fixed_point",
+    "Reservoir",
+    "OpenLoopReservoir",
+    "train_readout",
     "gaussian_weights",
     "sparse_weights",
     "simulate",
@@ -82,6 +89,10 @@ __all__ = [
     "Certificates",
     "conservatism_study",
     "ConservatismStudy",
+    "mean_field",
+    "MeanField",
+    "self_consistent_variance",
+    "FrequencyResponse",
 ]
 
 _LAZY = ("plots", "widgets")

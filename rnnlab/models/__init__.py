@@ -6,6 +6,18 @@ from .hopfield import FiringRateModel, Hopfield
 from .linear import LinearSystem
 from .lure import DiagonalLure, Lure, MultivariableLure, Persidskii
 from .organics import IterativeFixedPoint, ORGaNICs, iterate_fixed_point, normalization
+from .reservoir import (
+    OpenLoopFixedPoints,
+    OpenLoopReservoir,
+    Reservoir,
+    TrainedReservoir,
+    feedback_weights,
+    frequency_response,
+    open_loop_fixed_points,
+    open_loop_gain,
+    readout_weights,
+    train_readout,
+)
 from .rnn import FiringRateRNN, RateRNN
 
 __all__ = [
@@ -29,4 +41,14 @@ __all__ = [
     "normalization",
     "iterate_fixed_point",
     "IterativeFixedPoint",
+    "Reservoir",
+    "OpenLoopReservoir",
+    "OpenLoopFixedPoints",
+    "TrainedReservoir",
+    "feedback_weights",
+    "open_loop_fixed_points",
+    "readout_weights",
+    "train_readout",
+    "open_loop_gain",
+    "frequency_response",
 ]
