@@ -11,7 +11,7 @@ from .activations import ACTIVATIONS, Activation, get_activation
 from .fixed_points import FixedPoint, FixedPoints, classify, find_fixed_points
 from .certificates import Certificate, Certificates, certify
 from .conservatism import ConservatismStudy, conservatism_study
-from .meanfield import FrequencyResponse, MeanField, mean_field, self_consistent_variance
+from .meanfield import FrequencyResponse, GainCurves, MeanField, gain_curves, mean_field, self_consistent_variance
 from .lognorms import lognorm, metzler_majorant, optimal_weights, spectral_abscissa
 from .models import (
     Assembly,
@@ -93,6 +93,8 @@ __all__ = [
     "MeanField",
     "self_consistent_variance",
     "FrequencyResponse",
+    "gain_curves",
+    "GainCurves",
 ]
 
 _LAZY = ("plots", "widgets")

@@ -45,9 +45,11 @@ from .activations import Activation, get_activation
 
 __all__ = [
     "FrequencyResponse",
+    "GainCurves",
     "MeanField",
     "Variance",
     "default_frequencies",
+    "gain_curves",
     "gauss_average",
     "mean_field",
     "self_consistent_variance",
@@ -377,3 +379,74 @@ def mean_field(
     return MeanField(
         g, A, phi, feedback, s2, float(rho), beta0, beta1, lam, lam15, var.iterations, var.residual
     )
+
+
+@dataclass(frozen=True, eq=False)
+class GainCurves:
+    """Mean-field quantities over a sweep of ``g`` and ``A`` (Rivkind & Barak 2017, Eqs. 8, 14).
+
+    Attributes
+    ----------
+    g, A : ndarray, shape (K,)
+        The sweep, broadcast to one shape.
+    phi : Activation
+    lambda_out, rho : ndarray, shape (K,)
+        The outlier pole (Eq. 14) and the bulk radius; NaN where Eq. 8 has no solution.
+    solved : ndarray of bool, shape (K,)
+        Where Eq. 8 has a solution.
+    notes : tuple of str
+        Why each unsolved point has none (empty string where solved).
+    """
+
+    g: np.ndarray
+    A: np.ndarray
+    phi: Activation
+    lambda_out: np.ndarray
+    rho: np.ndarray
+    solved: np.ndarray
+    notes: tuple
+
+    @property
+    def tau_out(self) -> np.ndarray:
+        """``-1 / lambda_out``: settling time of the output (negative where unstable)."""
+        return -1.0 / self.lambda_out
+
+    @property
+    def tau_net(self) -> np.ndarray:
+        """``1 / (1 - rho)``: time constant of the internal activity."""
+        return 1.0 / (1.0 - self.rho)
+
+    @property
+    def stable(self) -> np.ndarray:
+        """``lambda_out < 0`` and ``rho < 1`` (False where unsolved)."""
+        return self.solved & (np.nan_to_num(self.lambda_out, nan=1.0) < 0) & (np.nan_to_num(self.rho, nan=1.0) < 1)
+
+
+def gain_curves(g, A=1.0, *, phi: str | Activation = "tanh", feedback: str = "gaussian") -> GainCurves:
+    """:func:`mean_field` over a sweep of gains ``g`` and targets ``A`` (broadcast together).
+
+    A point where the self-consistency (Eq. 8) has no solution (e.g. a ReLU with ``g`` too large) is
+    NaN, flagged in ``solved`` and explained in ``notes``; bad arguments still raise.
+
+    Examples
+    --------
+    >>> curves = gain_curves(np.linspace(0.2, 1.4, 4), 1.0, phi="tanh")
+    >>> bool(np.all(curves.lambda_out < 0))          # origin-centred sigmoid: always stable (Eq. 15)
+    True
+    """
+    g, A = np.broadcast_arrays(np.atleast_1d(np.asarray(g, dtype=float)), np.asarray(A, dtype=float))
+    if g.ndim != 1:
+        raise ValueError(f"g and A must broadcast to one dimension, got shape {g.shape}")
+    for k in range(g.size):  # bad input raises here, before the sweep
+        _check_args(g[k], A[k], phi, N_NODES)
+    phi = get_activation(phi)
+    lam, rho, notes = np.full(g.size, np.nan), np.full(g.size, np.nan), []
+    for k in range(g.size):
+        try:
+            mf = mean_field(g[k], A[k], phi=phi, feedback=feedback)
+        except ValueError as err:  # Eq. 8 has no solution at this point
+            notes.append(str(err))
+            continue
+        lam[k], rho[k] = mf.lambda_out, mf.rho
+        notes.append("")
+    return GainCurves(g.copy(), A.copy(), phi, lam, rho, ~np.isnan(lam), tuple(notes))

@@ -25,7 +25,7 @@ from .simulate import Trajectory
 from .spectrum import Spectrum
 
 __all__ = ["KIND_STYLES", "phase_portrait", "trajectories", "spectrum", "fixed_points", "certificates", "unit_ball",
-           "conservatism"]
+           "conservatism", "gain_curves"]
 
 
 def _kind_style(marker: str, color: str, filled: bool) -> dict:
@@ -603,5 +603,39 @@ def conservatism(study, ax=None, *, legend: bool = True, z: float = 1.96):
     ax.set_ylabel("fraction certified")
     ax.set_title(f"n = {study.n}, {study.n_samples} samples per value ({study.settings['sampler']})",
                  fontsize="medium")
+    _finish_legend(ax, legend)
+    return ax
+
+
+def gain_curves(curves, ax=None, *, against: str = "g", legend: bool = True):
+    """The outlier pole ``lambda_out`` and the bulk edge ``rho - 1`` against ``g`` or ``A``.
+
+    Both are growth rates of the trained closed loop (Rivkind & Barak 2017: the largest Lyapunov
+    exponent is ``max(lambda_out, rho - 1)``); the dotted zero line is the stability boundary.
+
+    Parameters
+    ----------
+    curves : GainCurves
+        From :func:`rnnlab.meanfield.gain_curves`.
+    ax : matplotlib.axes.Axes, optional
+    against : {"g", "A"}
+        The swept parameter on the horizontal axis.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from .meanfield import GainCurves
+
+    _check_type("curves", curves, GainCurves)
+    if against not in ("g", "A"):
+        raise ValueError(f"against must be 'g' or 'A', got {against!r}")
+    ax = _axes(ax)
+    x = curves.g if against == "g" else curves.A
+    ax.plot(x, curves.lambda_out, "o-", label=rf"$\lambda_{{out}}$ ({curves.phi})")
+    ax.plot(x, curves.rho - 1.0, "s--", label=rf"$\rho - 1$ ({curves.phi})")
+    ax.axhline(0.0, color="black", linestyle=":", linewidth=1.0)
+    ax.set_xlabel(against)
+    ax.set_ylabel("growth rate")
     _finish_legend(ax, legend)
     return ax

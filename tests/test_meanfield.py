@@ -350,3 +350,34 @@ def test_bad_input_names_the_argument():
         readout_weights(np.ones((1, 3)), [1.0], ridge=-1.0)
     with pytest.raises(ValueError, match="g = 3.0 is too large"):
         mean_field(3.0, 1.0, phi="relu")
+
+
+def test_gain_curves_are_pointwise_mean_fields_and_keep_the_sign_laws():
+    from rnnlab import plots
+    from rnnlab.meanfield import gain_curves
+
+    gs = np.linspace(0.2, 1.3, 6)
+    tanh = gain_curves(gs, 1.0, phi="tanh")
+    relu = gain_curves(gs, 1.0, phi=Activation("relu", threshold=0.1))
+    for curves in (tanh, relu):
+        for k in (0, 3, 5):
+            mf = mean_field(gs[k], 1.0, phi=curves.phi)
+            assert curves.lambda_out[k] == pytest.approx(mf.lambda_out)
+            assert curves.rho[k] == pytest.approx(mf.rho)
+        np.testing.assert_allclose(curves.tau_net, 1.0 / (1.0 - curves.rho))
+    # Eq. 15's sign law: origin-centred sigmoid always stable, thresholded ReLU always unstable.
+    assert np.all(tanh.lambda_out < 0) and np.all(relu.lambda_out > 0)
+    ax = plots.gain_curves(tanh)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), tanh.lambda_out)
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), tanh.rho - 1)
+
+
+def test_gain_curves_flag_points_without_a_solution_and_reject_bad_gains():
+    from rnnlab.meanfield import gain_curves
+
+    curves = gain_curves([0.5, 3.0], 1.0, phi=Activation("relu", threshold=0.1))  # g = 3: no finite sigma^2
+    assert curves.solved.tolist() == [True, False]
+    assert np.isnan(curves.lambda_out[1]) and "too large" in curves.notes[1]
+    assert not curves.stable[1]
+    with pytest.raises(ValueError, match="g"):
+        gain_curves([0.5, -1.0])
