@@ -438,3 +438,45 @@ def test_printed_eq100_is_a_typo():
     s = np.sqrt(0.3**2 + e)
     printed = np.roots([1.0, (1 - e / s**2) / 2.0 + s, s / 2.0])
     assert not any(np.min(np.abs(numeric - lam)) < 1e-3 for lam in printed)
+
+
+def test_contrast_response_is_the_normalization_equation_with_its_half_saturation():
+    from rnnlab.models.organics import contrast_response
+
+    rng = np.random.default_rng(3)
+    n = 4
+    W = rng.uniform(0.0, 0.5, (n, n))
+    z0 = rng.uniform(-1.0, 1.0, n)
+    contrasts = np.geomspace(1e-2, 1e2, 9)
+    for sigma in (0.3, 1.2):
+        model = ORGaNICs(W=W, z=z0, b=0.7, b0=0.7, sigma=sigma)
+        curve = contrast_response(model, contrasts)
+        for k, c in enumerate(contrasts):  # Eq. 2 with b = b0
+            np.testing.assert_allclose(curve.y_plus[k], normalization(c * z0, W, sigma), rtol=1e-12)
+            np.testing.assert_allclose(curve.y_minus[k], normalization(-c * z0, W, sigma), rtol=1e-12)
+        assert np.all(np.diff(curve.y_plus[:, z0 > 0], axis=0) > 0)  # rises with contrast
+    # One neuron: y+ = c^2 z^2 / (sigma^2 + w c^2 z^2) reaches half of its ceiling 1/w at sigma / (|z| sqrt(w)).
+    w, z, sigma = 0.8, 0.6, 0.9
+    c50 = sigma / (z * np.sqrt(w))
+    curve = contrast_response(ORGaNICs(W=[[w]], z=[z], sigma=sigma), [c50, 1e8])
+    assert curve.y_plus[0, 0] == pytest.approx(0.5 / w) and curve.y_plus[1, 0] == pytest.approx(1 / w)
+
+
+def test_contrast_response_with_recurrence_uses_algorithm1_and_bad_contrasts_are_named():
+    from rnnlab.models.organics import contrast_response
+
+    rng = np.random.default_rng(0)
+    n = 3
+    Q, _ = np.linalg.qr(rng.normal(size=(n, n)))  # orthogonal: max singular value 1, as Algorithm 1 wants
+    model = ORGaNICs(W=rng.uniform(0.0, 1.0, (n, n)) / n, z=rng.uniform(0.1, 0.5, n), W_r=Q)
+    curve = contrast_response(model, [0.5, 1.0])
+    assert curve.converged.all()
+    for k, c in enumerate([0.5, 1.0]):
+        scaled = model.replace(z=c * model.z)
+        x = iterate_fixed_point(scaled).x
+        assert np.max(np.abs(scaled.vector_field(0.0, x))) < 1e-8
+        np.testing.assert_allclose(curve.y_plus[k], scaled.firing_rates(x)[0])
+    with pytest.raises(ValueError, match="contrasts"):
+        contrast_response(model, [-1.0])
+    with pytest.raises(ValueError, match="model"):
+        contrast_response("not a model", [1.0])

@@ -5,7 +5,14 @@ from .assembly import Assembly, Hierarchical, block_mask, feedback_coupling
 from .hopfield import FiringRateModel, Hopfield
 from .linear import LinearSystem
 from .lure import DiagonalLure, Lure, MultivariableLure, Persidskii
-from .organics import IterativeFixedPoint, ORGaNICs, iterate_fixed_point, normalization
+from .organics import (
+    ContrastResponse,
+    IterativeFixedPoint,
+    ORGaNICs,
+    contrast_response,
+    iterate_fixed_point,
+    normalization,
+)
 from .reservoir import (
     OpenLoopFixedPoints,
     OpenLoopReservoir,
@@ -41,6 +48,8 @@ __all__ = [
     "normalization",
     "iterate_fixed_point",
     "IterativeFixedPoint",
+    "contrast_response",
+    "ContrastResponse",
     "Reservoir",
     "OpenLoopReservoir",
     "OpenLoopFixedPoints",
