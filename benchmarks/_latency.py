@@ -7,6 +7,7 @@ import time
 import numpy as np
 
 from rnnlab import ACTIVATIONS
+from rnnlab.environment import environment_report
 
 WARMUP = 5  # events run before timing (font caches, first renders)
 BUDGET_MS = 100.0
@@ -76,3 +77,16 @@ def table(rows: dict) -> list[str]:
         s = summary_ms(seconds)
         out.append(f"| {name} | {s['median']:.1f} | {s['p95']:.1f} | {s['worst']:.1f} |")
     return out
+
+
+def machine_section() -> list[str]:
+    """The closing lines of a results file: the ipympl caveat and the machine it ran on."""
+    return [
+        "With ipympl the render is followed by a PNG encode and a transfer to the browser, not timed here.",
+        "",
+        "## Machine",
+        "",
+        *[f"- {key}: {value}" for key, value in environment_report().items() if key != "cuda_device"],
+        "- matplotlib backend: Agg",
+        "",
+    ]

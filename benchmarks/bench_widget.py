@@ -29,9 +29,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from _latency import BUDGET_MS, PHI_EVERY, WARMUP, drive, slider_walk, summary_ms, table  # noqa: E402
+from _latency import (  # noqa: E402
+    BUDGET_MS, PHI_EVERY, WARMUP, drive, machine_section, slider_walk, summary_ms, table,
+)
 from rnnlab import plots  # noqa: E402
-from rnnlab.environment import environment_report  # noqa: E402
 from rnnlab.widgets import rate_rnn_explorer  # noqa: E402
 
 RANGES = {"w11": (-1.0, 3.0), "w12": (-3.0, 3.0), "w21": (-3.0, 3.0), "w22": (-1.0, 3.0),
@@ -65,7 +66,7 @@ def run_rebuild(events, compute, start_values) -> np.ndarray:
 
 
 
-def report(n_events, explorer, compute, render, rebuild, n_fixed, machine) -> str:
+def report(n_events, explorer, compute, render, rebuild, n_fixed) -> str:
     rows = {"explorer (in place)": explorer, "... of which compute": compute,
             "... of which full draw": render, "baseline (rebuild)": rebuild}
     e, r = summary_ms(explorer), summary_ms(rebuild)
@@ -99,13 +100,7 @@ def report(n_events, explorer, compute, render, rebuild, n_fixed, machine) -> st
         f"Explorer events within {BUDGET_MS:.0f} ms: {np.mean(1e3 * explorer <= BUDGET_MS):.0%}.",
         "",
         tail,
-        "With ipympl the render is followed by a PNG encode and a transfer to the browser, not timed here.",
-        "",
-        "## Machine",
-        "",
-        *[f"- {key}: {value}" for key, value in machine.items() if key not in ("cuda_device",)],
-        "- matplotlib backend: Agg",
-        "",
+        *machine_section(),
     ]
     return "\n".join(lines)
 
@@ -124,7 +119,7 @@ def main():
         rate_rnn_explorer(), events, observe=lambda ex: len(ex.result.fixed_points)
     )
     rebuild = run_rebuild(events, compute, start_values)
-    text = report(args.events, explorer, compute_times, render_times, rebuild, n_fixed, environment_report())
+    text = report(args.events, explorer, compute_times, render_times, rebuild, n_fixed)
     print(text)
     if args.out != "-":
         Path(args.out).write_text(text)

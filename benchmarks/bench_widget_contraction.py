@@ -28,10 +28,11 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 
 import rnnlab  # noqa: E402
-from _latency import BUDGET_MS, PHI_EVERY, WARMUP, drive, slider_walk, table  # noqa: E402
+from _latency import (  # noqa: E402
+    BUDGET_MS, PHI_EVERY, WARMUP, drive, machine_section, slider_walk, table,
+)
 from rnnlab import Activation, RateRNN  # noqa: E402
 from rnnlab.certificates import kozachkov  # noqa: E402
-from rnnlab.environment import environment_report  # noqa: E402
 from rnnlab.widgets import contraction_explorer, fast_criteria  # noqa: E402
 
 RANGES = {"w11": (-2.0, 2.0), "w12": (-2.0, 2.0), "w21": (-2.0, 2.0), "w22": (-2.0, 2.0), "g": (0.2, 2.5)}
@@ -98,13 +99,7 @@ def main():
         "compute with it and leaves little of the budget for ipympl's PNG encode and transfer, so the "
         "explorer leaves it out by default "
         "(`contraction_explorer(criteria=fast_criteria() + (kozachkov.theorem7,))` adds it).",
-        "With ipympl the render is followed by a PNG encode and a transfer to the browser, not timed here.",
-        "",
-        "## Machine",
-        "",
-        *[f"- {key}: {value}" for key, value in environment_report().items() if key != "cuda_device"],
-        "- matplotlib backend: Agg",
-        "",
+        *machine_section(),
     ]
     text = "\n".join(lines)
     print(text)

@@ -40,6 +40,16 @@ def _in_ipython() -> bool:
     return get_ipython() is not None
 
 
+def _freeze_for_redraws(fig, axes) -> None:
+    """Make a figure cheap to redraw on every event: few tick labels (text is most of a redraw), and
+    one layout pass now, then none (a constrained-layout pass per event costs as much as the draw)."""
+    for ax in axes:
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.yaxis.set_major_locator(MaxNLocator(4))
+    fig.get_layout_engine().execute(fig)
+    fig.set_layout_engine("none")
+
+
 def _close_tree(widget) -> None:
     for child in getattr(widget, "children", ()):
         _close_tree(child)
@@ -316,12 +326,7 @@ class _RateRNNView:
         self.spectrum = plots._SpectrumArtists(ax_eig)
         ax_phase.set_title(r"$\tau\dot x = -x + W\phi(x) + u$", fontsize="medium")
         ax_eig.set_title(r"eigenvalues $\lambda$ of $J$ at the fixed points", fontsize="medium")
-        for ax in (ax_phase, ax_eig):  # text is most of a redraw: few tick labels
-            ax.xaxis.set_major_locator(MaxNLocator(4))
-            ax.yaxis.set_major_locator(MaxNLocator(4))
-        # Lay out once, then freeze: a constrained-layout pass per event costs as much as the draw.
-        fig.get_layout_engine().execute(fig)
-        fig.set_layout_engine("none")
+        _freeze_for_redraws(fig, (ax_phase, ax_eig))
         self.key = ipywidgets.HTML()
         self.draw(pp)
 
@@ -473,10 +478,7 @@ class _ContractionView:
         (self.ball,) = ax.plot([], [], color="tab:green", linewidth=2.0, zorder=3)
         self.scale = 0.25 * min(np.ptp(pp.xlim), np.ptp(pp.ylim))  # the ball's radius in the window
         ax.set_title(r"$\tau\dot x = -x + W\phi(x)$ and the certified unit ball", fontsize="medium")
-        ax.xaxis.set_major_locator(MaxNLocator(4))
-        ax.yaxis.set_major_locator(MaxNLocator(4))
-        fig.get_layout_engine().execute(fig)
-        fig.set_layout_engine("none")
+        _freeze_for_redraws(fig, (ax,))
         self.table = ipywidgets.HTML()
         self.draw(result)
 
