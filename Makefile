@@ -3,15 +3,19 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.rnnlab-installed
-EXTRAS ?= lab,test
+EXTRAS ?= lab,test,train,browser
+# torch goes in before the extras so pip keeps this build: the CPU wheel by default; for CUDA
+# `make install TORCH="torch --index-url https://download.pytorch.org/whl/cu124"`.
+TORCH ?= torch==2.13.0
 # Jupyter refuses to run as root (containers, cloud VMs) unless told; extra flags go in LAB_ARGS.
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: install lab test bench clean
 
-# `make install EXTRAS=lab,test,train` adds the training side to an existing .venv.
+# `make install` (re)installs into .venv; EXTRAS picks the extras.
 install:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet $(TORCH)
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	touch $(STAMP)
 

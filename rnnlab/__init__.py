@@ -99,11 +99,11 @@ __all__ = [
     "GainCurves",
 ]
 
-_LAZY = ("plots", "widgets")
+_LAZY = ("plots", "widgets", "train")
 
 
 def __getattr__(name):
-    # Plotting and widget modules pull in matplotlib and ipywidgets: load them on first use only.
+    # Plotting, widget and training modules pull in matplotlib, ipywidgets and torch: load them on first use.
     if name in _LAZY:
         return import_module(f".{name}", __name__)
     raise AttributeError(f"module 'rnnlab' has no attribute {name!r}")

@@ -1,16 +1,4 @@
-"""Plots of rnnlab's results: phase portraits, trajectories, spectra and fixed points.
-
-Compute and plot are separate: each function takes a result object of the analysis side
-(:class:`~rnnlab.PhasePortrait`, :class:`~rnnlab.Trajectory`, :class:`~rnnlab.Spectrum`,
-:class:`~rnnlab.FixedPoints`), draws it on ``ax`` (a new axes when ``ax`` is None) and returns the
-axes. Nothing here calls ``plt.show()``.
-
-Every plot marks a fixed point by its kind with the same marker and colour, :data:`KIND_STYLES`:
-filled markers for stable kinds, open ones for unstable kinds.
-
-Matplotlib is imported here and in :mod:`rnnlab.widgets` only, and ``import rnnlab`` loads
-neither until first use.
-"""
+"""The classic plots of rnnlab; :mod:`rnnlab.plots` re-exports them."""
 
 from __future__ import annotations
 
@@ -19,10 +7,10 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 
-from .fixed_points import KINDS, FixedPoints
-from .phase import PhasePortrait
-from .simulate import Trajectory
-from .spectrum import Spectrum
+from ..fixed_points import KINDS, FixedPoints
+from ..phase import PhasePortrait
+from ..simulate import Trajectory
+from ..spectrum import Spectrum
 
 __all__ = ["KIND_STYLES", "phase_portrait", "trajectories", "spectrum", "fixed_points", "certificates", "unit_ball",
            "conservatism", "gain_curves"]
@@ -453,7 +441,7 @@ def certificates(certs, ax=None, *, legend: bool = True):
         non-positive margin it computed, or a stub at 0 when it computes none), grey where it does
         not apply. The line ``rate = 0`` separates the two.
     """
-    from .certificates import Certificate
+    from ..certificates import Certificate
 
     certs = list(certs)
     if not certs or not all(isinstance(c, Certificate) for c in certs):
@@ -526,7 +514,7 @@ def unit_ball(certificate, ax=None, *, pairs: Trajectory | None = None, dims=(0,
     -------
     matplotlib.axes.Axes
     """
-    from .certificates import Certificate
+    from ..certificates import Certificate
 
     _check_type("certificate", certificate, Certificate)
     n = None if certificate.metric is None else np.asarray(certificate.metric).shape[0]
@@ -585,7 +573,7 @@ def conservatism(study, ax=None, *, legend: bool = True, z: float = 1.96):
         symmetric ``W``, usually applies to none and is left out), and the necessary condition
         ``alpha(-I + g W) < 0`` dashed in black: no criterion can certify more.
     """
-    from .conservatism import ConservatismStudy
+    from ..conservatism import ConservatismStudy
 
     _check_type("study", study, ConservatismStudy)
     ax = _axes(ax)
@@ -625,7 +613,7 @@ def gain_curves(curves, ax=None, *, against: str = "g", legend: bool = True):
     -------
     matplotlib.axes.Axes
     """
-    from .meanfield import GainCurves
+    from ..meanfield import GainCurves
 
     _check_type("curves", curves, GainCurves)
     if against not in ("g", "A"):

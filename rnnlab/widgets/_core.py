@@ -1,15 +1,4 @@
-"""Live explorers: ipywidgets controls bound to a compute-then-draw pair on one matplotlib figure.
-
-:class:`Explorer` is the whole mechanism: on each control event it calls ``compute(**values)``
-(an rnnlab analysis), hands the result to ``draw(result)``, which moves the figure's existing
-artists, and asks the canvas for a redraw. No figure or artist is created per event.
-
-With the ipympl backend (``%matplotlib widget``) the figure canvas is itself a widget and updates
-in place; with any other backend the figure is shown in an ``ipywidgets.Output`` and re-displayed
-after each event.
-
-:func:`rate_rnn_explorer` is the first explorer built on it.
-"""
+"""The explorer mechanism and the first explorers; :mod:`rnnlab.widgets` re-exports them."""
 
 from __future__ import annotations
 
@@ -23,11 +12,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
 from matplotlib.ticker import MaxNLocator
 
-from . import plots
-from .activations import ACTIVATIONS, Activation
-from .fixed_points import KINDS
-from .models import RateRNN
-from .phase import phase_portrait
+from ..plots import _core as plots
+from ..activations import ACTIVATIONS, Activation
+from ..fixed_points import KINDS
+from ..models import RateRNN
+from ..phase import phase_portrait
 
 __all__ = ["Explorer", "rate_rnn_explorer", "contraction_explorer", "fast_criteria"]
 
@@ -346,7 +335,7 @@ def fast_criteria(model_type=RateRNN) -> tuple:
     On a 2x2 rate RNN the others take about 5 ms together; Theorem 7 (cvxpy, a bisection over
     ``2^n`` vertex LMIs) about 55 ms, which with a render would break a 100 ms event budget.
     """
-    from .certificates import _core, kozachkov
+    from ..certificates import _core, kozachkov
 
     found = [fn for cls in model_type.__mro__ for fn in _core._REGISTRY.get(cls, [])]
     return tuple(fn for fn in found if fn is not kozachkov.theorem7)
@@ -432,7 +421,7 @@ def contraction_explorer(
     >>> [c.criterion for c in ex.result[1] if c.holds], round(ex.result[1].best.rate, 3)
     (['Davydov Thm 16', 'Kozachkov Thm 1', 'Kozachkov Thm 2', 'Kozachkov Thm 5'], 0.8)
     """
-    from .certificates import Certificates
+    from ..certificates import Certificates
 
     W = np.asarray(W, dtype=float)
     if W.shape != (2, 2):

