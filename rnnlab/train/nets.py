@@ -27,22 +27,29 @@ from torch import nn
 from ._baselines import LSTMNet, VanillaRNN
 from ._combo import SparseComboNet, SVDComboNet, combo_margin, sample_theorem1_module
 from ._lstm_model import LSTMSystem
+from ._monitor import StabilityMonitor
+from ._organics_nets import ORGaNICsNet, StaticORGaNICsNet
 
 __all__ = [
     "NETS",
     "build_net",
     "SparseComboNet",
     "SVDComboNet",
+    "ORGaNICsNet",
+    "StaticORGaNICsNet",
     "VanillaRNN",
     "LSTMNet",
     "LSTMSystem",
     "sample_theorem1_module",
     "combo_margin",
+    "StabilityMonitor",
 ]
 
 NETS: dict[str, type[nn.Module]] = {
     "sparse_combo": SparseComboNet,
     "svd_combo": SVDComboNet,
+    "organics": ORGaNICsNet,
+    "organics_static": StaticORGaNICsNet,
     "lstm": LSTMNet,
     "rnn": VanillaRNN,
 }
