@@ -1,0 +1,262 @@
+"""Tests of rnnlab.train.data: IDX and CIFAR10 readers on tiny fake files, the tasks, the batches."""
+
+from __future__ import annotations
+
+import gzip
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rnnlab.train.data import (
+    DatasetError,
+    Split,
+    batches,
+    load_cifar10,
+    load_mnist,
+    load_task,
+    pixel_permutation,
+    read_idx,
+)
+
+IDX_CODES = {np.uint8: 0x08, np.int8: 0x09, np.int16: 0x0B, np.int32: 0x0C, np.float32: 0x0D, np.float64: 0x0E}
+
+
+def idx_bytes(a: np.ndarray) -> bytes:
+    """LeCun's IDX encoding of ``a``: magic (0, 0, type, ndim), big-endian sizes, big-endian data."""
+    code = IDX_CODES[a.dtype.type]
+    header = bytes([0, 0, code, a.ndim]) + b"".join(int(s).to_bytes(4, "big") for s in a.shape)
+    return header + a.astype(a.dtype.newbyteorder(">")).tobytes()
+
+
+def write_mnist(root, n_train=30, n_test=12, *, gz=False, seed=0):
+    """A fake MNIST in torchvision's layout; returns the arrays written."""
+    rng = np.random.default_rng(seed)
+    arrays = {
+        "train-images-idx3-ubyte": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
+        "train-labels-idx1-ubyte": rng.integers(0, 10, n_train, dtype=np.uint8),
+        "t10k-images-idx3-ubyte": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
+        "t10k-labels-idx1-ubyte": rng.integers(0, 10, n_test, dtype=np.uint8),
+    }
+    raw = root / "MNIST" / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    for name, a in arrays.items():
+        if gz:
+            with gzip.open(raw / (name + ".gz"), "wb") as fh:
+                fh.write(idx_bytes(a))
+        else:
+            (raw / name).write_bytes(idx_bytes(a))
+    return arrays
+
+
+def write_cifar(root, n_per_batch=4, seed=0):
+    """Fake CIFAR10 python batches: dicts of b'data' (N, 3072) uint8 and b'labels'."""
+    rng = np.random.default_rng(seed)
+    folder = root / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    written = {}
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        batch = {b"data": rng.integers(0, 256, (n_per_batch, 3072), dtype=np.uint8),
+                 b"labels": rng.integers(0, 10, n_per_batch).tolist(), b"batch_label": b"fake"}
+        (folder / name).write_bytes(pickle.dumps(batch, protocol=2))
+        written[name] = batch
+    return written
+
+
+# --- IDX ---------------------------------------------------------------------------------------------
+
+@given(dtype=st.sampled_from(list(IDX_CODES)), shape=st.lists(st.integers(1, 4), min_size=1, max_size=3),
+       gz=st.booleans())
+def test_idx_roundtrip(tmp_path_factory, dtype, shape, gz):
+    a = (np.arange(np.prod(shape)).reshape(shape) * 3 - 5).astype(dtype)
+    path = tmp_path_factory.mktemp("idx") / "a-idx"
+    payload = idx_bytes(a)
+    if gz:
+        (path.parent / "a-idx.gz").write_bytes(gzip.compress(payload))
+    else:
+        path.write_bytes(payload)
+    b = read_idx(path)
+    assert b.dtype == np.dtype(dtype) and b.shape == a.shape
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_load_mnist_reads_fake_files(tmp_path, gz):
+    arrays = write_mnist(tmp_path, gz=gz)
+    x_tr, y_tr, x_te, y_te = load_mnist(tmp_path)
+    np.testing.assert_array_equal(x_tr, arrays["train-images-idx3-ubyte"])
+    np.testing.assert_array_equal(y_te, arrays["t10k-labels-idx1-ubyte"])
+
+
+def test_missing_mnist_says_where_files_go(tmp_path):
+    with pytest.raises(DatasetError, match=r"train-images-idx3-ubyte.*MNIST/raw"):
+        load_mnist(tmp_path)
+    with pytest.raises(DatasetError, match="MNIST/raw"):
+        load_task("psmnist", root=tmp_path)
+
+
+def test_env_var_sets_the_data_root(tmp_path, monkeypatch):
+    write_mnist(tmp_path)
+    monkeypatch.setenv("RNNLAB_DATA", str(tmp_path))
+    assert load_task("smnist").train.x.shape[1:] == (784, 1)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "magic", "gzip", "labels"])
+def test_corrupt_mnist_is_reported(tmp_path, damage):
+    write_mnist(tmp_path, gz=(damage == "gzip"))
+    raw = tmp_path / "MNIST" / "raw"
+    if damage == "truncate":
+        p = raw / "train-images-idx3-ubyte"
+        p.write_bytes(p.read_bytes()[:-7])
+        match = "corrupt"
+    elif damage == "magic":
+        p = raw / "t10k-labels-idx1-ubyte"
+        p.write_bytes(b"\x1f\x8b" + p.read_bytes()[2:])
+        match = "not an IDX file"
+    elif damage == "gzip":
+        p = raw / "train-labels-idx1-ubyte.gz"
+        p.write_bytes(p.read_bytes()[:20])
+        match = "corrupt"
+    else:  # labels disagree in length with the images
+        (raw / "train-labels-idx1-ubyte").write_bytes(idx_bytes(np.zeros(5, np.uint8)))
+        match = "labels"
+    with pytest.raises(DatasetError, match=match):
+        load_mnist(tmp_path)
+
+
+# --- CIFAR10 -------------------------------------------------------------------------------------------
+
+def test_cifar_pixels_land_in_scanline_order_with_rgb_channels(tmp_path):
+    written = write_cifar(tmp_path)
+    x_tr, y_tr, x_te, y_te = load_cifar10(tmp_path)
+    assert x_tr.shape == (20, 32, 32, 3) and x_te.shape == (4, 32, 32, 3)
+    np.testing.assert_array_equal(y_tr[:4], written["data_batch_1"][b"labels"])
+    data = load_task("scifar10", root=tmp_path, val_fraction=0.0)
+    raw = written["test_batch"][b"data"]
+    # step t, channel c of the sequence is value c * 1024 + t of CIFAR's row (R plane, G plane, B plane)
+    t, c = np.meshgrid(np.arange(1024), np.arange(3), indexing="ij")
+    expected = raw[:, c * 1024 + t] / 255.0  # (N, 1024, 3)
+    np.testing.assert_allclose(data.test.x.numpy(), expected, rtol=0, atol=1e-7)
+    assert data.seq_len == 1024 and data.input_size == 3
+
+
+def test_cifar_refuses_pickles_that_name_code(tmp_path):
+    write_cifar(tmp_path)
+
+    class Evil:
+        def __reduce__(self):
+            return (print, ("this must never run",))
+
+    (tmp_path / "cifar-10-batches-py" / "data_batch_3").write_bytes(pickle.dumps({b"data": Evil()}))
+    with pytest.raises(DatasetError, match=r"data_batch_3.*refusing to load builtins.print"):
+        load_cifar10(tmp_path)
+
+
+def test_cifar_missing_or_malformed(tmp_path):
+    with pytest.raises(DatasetError, match="cifar-10-batches-py"):
+        load_cifar10(tmp_path)
+    write_cifar(tmp_path)
+    (tmp_path / "cifar-10-batches-py" / "test_batch").write_bytes(
+        pickle.dumps({b"data": np.zeros((2, 100), np.uint8), b"labels": [0, 1]}, protocol=2))
+    with pytest.raises(DatasetError, match="expected uint8 data"):
+        load_cifar10(tmp_path)
+
+
+# --- tasks --------------------------------------------------------------------------------------------
+
+def test_psmnist_is_smnist_in_a_fixed_seeded_order(tmp_path):
+    write_mnist(tmp_path)
+    s = load_task("smnist", root=tmp_path, val_fraction=0.2, seed=3)
+    p = load_task("psmnist", root=tmp_path, val_fraction=0.2, seed=3, permutation_seed=7)
+    assert s.permutation is None
+    np.testing.assert_array_equal(p.permutation, pixel_permutation(784, 7))
+    torch.testing.assert_close(p.train.x, s.train.x[:, torch.as_tensor(p.permutation)], rtol=0, atol=0)
+    torch.testing.assert_close(p.test.x, s.test.x[:, torch.as_tensor(p.permutation)], rtol=0, atol=0)
+    other = load_task("psmnist", root=tmp_path, permutation_seed=8)
+    assert not np.array_equal(other.permutation, p.permutation)
+    # an explicit (stored) permutation wins over the seed
+    again = load_task("psmnist", root=tmp_path, permutation=p.permutation, permutation_seed=8)
+    np.testing.assert_array_equal(again.permutation, p.permutation)
+    with pytest.raises(ValueError, match="permutation"):
+        load_task("psmnist", root=tmp_path, permutation=np.zeros(784, int))
+
+
+def test_validation_split_is_seeded_disjoint_and_complete(tmp_path):
+    arrays = write_mnist(tmp_path, n_train=40)
+    a = load_task("smnist", root=tmp_path, val_fraction=0.25, seed=1)
+    b = load_task("smnist", root=tmp_path, val_fraction=0.25, seed=1)
+    c = load_task("smnist", root=tmp_path, val_fraction=0.25, seed=2)
+    assert (len(a.train), len(a.val), len(a.test)) == (30, 10, 12)
+    torch.testing.assert_close(a.val.x, b.val.x)
+    assert not torch.equal(a.val.x, c.val.x)
+    # train and val together are exactly the 40 training images
+    flat = np.concatenate([a.train.x.numpy(), a.val.x.numpy()]).reshape(40, 784)
+    original = arrays["train-images-idx3-ubyte"].reshape(40, 784) / 255.0
+    key = lambda m: sorted(map(tuple, np.round(m * 255).astype(int)))  # noqa: E731
+    assert key(flat) == key(original)
+
+
+def test_digits_offline_subset():
+    from sklearn.datasets import load_digits
+
+    data = load_task("digits", val_fraction=0.1, seed=0)
+    assert (data.seq_len, data.input_size, data.n_classes) == (64, 1, 10)
+    assert len(data.train) + len(data.val) + len(data.test) == 1797
+    assert len(data.test) == round(0.2 * 1797)
+    # pixels were divided by 16: multiplied back they are the integers of sklearn's images
+    pixels = data.test.x.numpy()[..., 0] * 16
+    np.testing.assert_allclose(pixels, np.round(pixels), atol=1e-5)
+    rows = {tuple(r) for r in load_digits().data.astype(int)}
+    assert all(tuple(r) in rows for r in np.round(pixels).astype(int)[:20])
+    # the test set is the same whatever the run's seed
+    torch.testing.assert_close(load_task("digits", seed=5).test.x, data.test.x)
+
+
+def test_mnist5000_offline_subset():
+    data = load_task("mnist5000", val_fraction=0.05, seed=0)
+    assert (data.seq_len, data.input_size) == (784, 1)
+    assert (len(data.train), len(data.val), len(data.test)) == (3800, 200, 1000)
+    assert float(data.train.x.max()) == 1.0 and float(data.train.x.min()) == 0.0
+    assert set(data.test.y.tolist()) == set(range(10))
+
+
+def test_standardize_uses_training_statistics():
+    data = load_task("digits", standardize=True, val_fraction=0.1)
+    assert abs(float(data.train.x.mean())) < 1e-5
+    assert abs(float(data.train.x.std()) - 1.0) < 1e-3
+    assert data.info["std"][0] > 0
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(task="mnist"), "task must be one of"),
+    (dict(task="digits", val_fraction=1.0), "val_fraction"),
+    (dict(task="digits", limit=1), "limit"),
+])
+def test_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        load_task(**kwargs)
+
+
+# --- batches ------------------------------------------------------------------------------------------
+
+@given(n=st.integers(1, 50), bs=st.integers(1, 17), seed=st.integers(0, 2**31))
+def test_shuffled_batches_cover_each_sample_once(n, bs, seed):
+    split = Split(torch.arange(n, dtype=torch.float32).reshape(n, 1, 1), torch.arange(n))
+    got = [y for _, y in batches(split, bs, shuffle=True, generator=torch.Generator().manual_seed(seed))]
+    assert [len(y) for y in got[:-1]] == [bs] * (len(got) - 1)
+    order = torch.cat(got)
+    assert sorted(order.tolist()) == list(range(n))
+    again = torch.cat([y for _, y in batches(split, bs, shuffle=True,
+                                             generator=torch.Generator().manual_seed(seed))])
+    assert torch.equal(order, again)
+    xs = torch.cat([x[:, 0, 0] for x, _ in batches(split, bs, shuffle=True,
+                                                  generator=torch.Generator().manual_seed(seed))])
+    assert torch.equal(xs.long(), order)  # inputs and labels stay paired
+
+
+def test_batch_size_must_be_positive():
+    with pytest.raises(ValueError, match="batch_size"):
+        next(batches(Split(torch.zeros(2, 1, 1), torch.zeros(2, dtype=torch.long)), 0))
