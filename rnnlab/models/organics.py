@@ -232,7 +232,7 @@ def normalization(z, W, sigma) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class IterativeFixedPoint:
-    """The result of :func:`iterate_fixed_point` (Algorithm 1).
+    """The result of :func:`iterate_fixed_point` (Algorithm 1 or Algorithm 2).
 
     Attributes
     ----------
@@ -241,12 +241,18 @@ class IterativeFixedPoint:
     converged : bool
         Whether both residuals fell below ``tol`` within ``max_iter`` iterations.
     iterations : int
-        Updates performed (lines 7-8 of Algorithm 1).
+        Updates performed (lines 7-8 of Algorithms 1 and 2).
     residuals : ndarray, shape (iterations + 1,)
         ``max(|r_y|_2, |r_a|_2)`` before each update and after the last, with ``r_y``, ``r_a`` the
         residuals of the two lines of Eq. 109.
     max_singular_value : float
-        ``|W_r|_2``; the paper finds the scheme works when it is 1.
+        ``|W_r|_2``; the paper finds the scheme works when it is 1 (App. G, last line).
+    iterates : ndarray, shape (iterations + 1, 2 n)
+        The initial approximation and every update (Fig. 4c plots these).
+    init : str
+        ``"algorithm1"`` (lines 3-4 of Algorithm 1) or ``"algorithm2"`` (Eqs. 115-116).
+    lambda_m : float
+        The ``lambda_m`` of Eqs. 115-116 (1 for Algorithm 1).
     """
 
     x: np.ndarray
@@ -254,11 +260,32 @@ class IterativeFixedPoint:
     iterations: int
     residuals: np.ndarray
     max_singular_value: float
+    iterates: np.ndarray | None = None
+    init: str = "algorithm1"
+    lambda_m: float = 1.0
 
     @property
     def residual(self) -> float:
         """The last entry of ``residuals``."""
         return float(self.residuals[-1])
+
+    @property
+    def rate(self) -> float:
+        """Geometric mean of the residual ratios ``r_{k+1} / r_k`` over the iterations (nan if none):
+        below 1 the scheme contracts, at or above 1 it stalls or diverges."""
+        r = self.residuals[np.isfinite(self.residuals)]
+        if len(r) < 2 or np.any(r[:-1] <= 0):
+            return float("nan")
+        ratios = r[1:] / r[:-1]
+        ratios = ratios[ratios > 0]
+        return float(np.exp(np.mean(np.log(ratios)))) if len(ratios) else 0.0
+
+    def errors(self, x_true) -> np.ndarray:
+        """``|x_k - x_true|_2`` of every iterate: the error of Fig. 4a against a simulated fixed point."""
+        x_true = np.asarray(x_true, dtype=float)
+        if x_true.shape != self.x.shape:
+            raise ValueError(f"x_true must have shape {self.x.shape}, got {x_true.shape}")
+        return np.linalg.norm(self.iterates - x_true, axis=-1)
 
 
 def _residuals(model, bz, c, y, a):
@@ -267,21 +294,46 @@ def _residuals(model, bz, c, y, a):
     return max(np.linalg.norm(r_y), np.linalg.norm(r_a))
 
 
-def iterate_fixed_point(model: ORGaNICs, *, tol: float = 1e-10, max_iter: int = 100) -> IterativeFixedPoint:
-    """Fixed point of Eq. 14 by the iterative scheme of Algorithm 1 (Sec. 6.1, Appendix G).
+def _lambda_max(W_r) -> float:
+    """The "maximum eigenvalue" of ``W_r`` in Eq. 115: the real part of the eigenvalue of largest real part."""
+    return float(np.max(np.linalg.eigvals(W_r).real))
 
-    Starting from ``a = sigma^2 b0^2 + W (W_r b z)^2`` and ``y = W_r b z / sqrt(a)``, it repeats
+
+def iterate_fixed_point(model: ORGaNICs, *, tol: float = 1e-10, max_iter: int = 100,
+                        init: str = "algorithm1") -> IterativeFixedPoint:
+    """Fixed point of Eq. 14 by the iterative schemes of Sec. 6.1 and Appendix G.
+
+    Both repeat (Eq. 117)
 
         y <- (I - W_r + D(sqrt(a)) W_r)^-1 (b z),    a <- b0^2 sigma^2 + W (y^2 a),
 
-    until both equations of Eq. 109 hold to ``tol`` (the paper checks the ``y`` equation only). For
-    ``W_r = I`` the first update gives Eq. 4's ``y_s`` for the current ``a``.
+    until both equations of Eq. 109 hold to ``tol`` (the paper checks the ``y`` equation only); they
+    differ in the start. Algorithm 1 (``init="algorithm1"``, for ``|W_r|_2 = 1``) starts from
+    ``a = sigma^2 b0^2 + W (W_r b z)^2`` and ``y = W_r b z / sqrt(a)``. Algorithm 2
+    (``init="algorithm2"``, App. G, for a general ``W_r``) from Eqs. 115-116,
+
+        a0 = sigma^2 b0^2 + W ((W_r b z / d(b0 sigma))^2 b0^2 sigma^2),    y0 = W_r b z / d(sqrt(a0)),
+
+    with ``d(m) = lambda_m - lambda_m^2 + lambda_m^2 m``. For ``lambda_m = 1`` the two starts agree.
+    For ``W_r = I`` the first update gives Eq. 4's ``y_s`` for the current ``a``.
+
+    Decisions: ``lambda_m`` ("the maximum eigenvalue of ``W_r``") is the largest real part of its
+    eigenvalues, which is the largest eigenvalue for the symmetric ``W_r`` that Eq. 114 assumes.
+    Where ``d`` vanishes (e.g. ``lambda_m = 0``) Eqs. 115-116 are undefined; the start then falls back
+    to ``d = 1``, Algorithm 1's.
 
     Returns
     -------
     IterativeFixedPoint
         With ``converged=False`` (not an exception) when ``max_iter`` is reached or the iterate
-        stops being finite.
+        stops being finite; its ``residuals``, ``rate`` and ``iterates`` say how it went.
+
+    Examples
+    --------
+    >>> m = ORGaNICs(W=np.full((2, 2), 0.5), z=[0.6, 0.3], W_r=[[0.6, -0.8], [0.8, 0.6]])  # a rotation
+    >>> result = iterate_fixed_point(m, init="algorithm2")
+    >>> result.converged, result.lambda_m, result.iterations, bool(np.allclose(m.vector_field(0.0, result.x), 0.0))
+    (True, 0.6, 9, True)
     """
     if not isinstance(model, ORGaNICs):
         raise ValueError(f"model must be an ORGaNICs, got {type(model).__name__}")
@@ -291,24 +343,44 @@ def iterate_fixed_point(model: ORGaNICs, *, tol: float = 1e-10, max_iter: int = 
         raise ValueError(f"tol must be positive, got {tol!r}")
     if int(max_iter) != max_iter or max_iter < 0:
         raise ValueError(f"max_iter must be a non-negative integer, got {max_iter!r}")
+    if init not in ("algorithm1", "algorithm2"):
+        raise ValueError(f"init must be 'algorithm1' or 'algorithm2', got {init!r}")
     bz = model.b * model._constant_drive("Algorithm 1")
     c = model.b0**2 * model.sigma**2
     I = np.eye(model.n_neurons)
-    a = c + model.W @ (model.W_r @ bz) ** 2
-    y = model.W_r @ bz / np.sqrt(a)
-    residuals = [_residuals(model, bz, c, y, a)]
+    lam = _lambda_max(model.W_r) if init == "algorithm2" else 1.0
+
+    def d(m):
+        value = lam - lam**2 + lam**2 * m
+        return np.where(np.abs(value) > 1e-12, value, 1.0)
+
+    drive = model.W_r @ bz
+    a = c + model.W @ ((drive / d(np.sqrt(c))) ** 2 * c) if init == "algorithm2" else c + model.W @ drive**2
+    y = drive / d(np.sqrt(a)) if init == "algorithm2" else drive / np.sqrt(a)
+    residuals, iterates = [_residuals(model, bz, c, y, a)], [np.concatenate([y, a])]
     k = 0
-    while residuals[-1] > tol and k < max_iter and np.isfinite(residuals[-1]):
-        y = np.linalg.solve(I - model.W_r + np.sqrt(a)[:, None] * model.W_r, bz)
-        a = c + model.W @ (y**2 * a)
-        k += 1
-        residuals.append(_residuals(model, bz, c, y, a))
+    with np.errstate(over="ignore", invalid="ignore"):
+        while residuals[-1] > tol and k < max_iter and np.isfinite(residuals[-1]):
+            try:
+                y = np.linalg.solve(I - model.W_r + np.sqrt(np.maximum(a, 0.0))[:, None] * model.W_r, bz)
+            except np.linalg.LinAlgError:
+                residuals.append(np.inf)
+                iterates.append(np.full(2 * model.n_neurons, np.nan))
+                k += 1
+                break
+            a = c + model.W @ (y**2 * a)
+            k += 1
+            residuals.append(_residuals(model, bz, c, y, a))
+            iterates.append(np.concatenate([y, a]))
     return IterativeFixedPoint(
-        x=np.concatenate([y, a]),
+        x=iterates[-1],
         converged=bool(residuals[-1] <= tol),
         iterations=k,
         residuals=np.array(residuals),
         max_singular_value=float(np.linalg.norm(model.W_r, 2)),
+        iterates=np.array(iterates),
+        init=init,
+        lambda_m=float(lam),
     )
 
 
