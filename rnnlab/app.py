@@ -1,0 +1,145 @@
+"""The lab's explorers as a standalone web app, served by Panel outside Jupyter.
+
+One page, one tab per explorer. Start it with ``make app``, or::
+
+    panel serve rnnlab/app.py --show          # or: python -m rnnlab.app --show
+
+Each browser session gets its own explorers (one figure per tab); they are closed when the session
+ends. The tabs are :data:`EXPLORERS`, one line per explorer factory.
+
+How it renders, and why
+-----------------------
+Each tab is an :class:`~rnnlab._app_panel.ExplorerPanel`: Panel's own widgets, generated from the
+explorer's ipywidgets controls (same ranges, steps, options), drive those controls from the
+server; the explorer computes and moves its artists exactly as in a notebook; the figure is then
+rendered once on an off-screen Agg canvas and sent as a PNG to a ``pn.pane.PNG``. The explorer's
+HTML keys and tables are mirrored into ``pn.pane.HTML``.
+
+The alternatives, and what was measured against them on the 2-core test machine:
+
+- ``pn.pane.IPyWidget`` would show the explorer's own ipywidgets, but needs the extra package
+  ``ipywidgets_bokeh``, which runs a second widget manager inside Bokeh's page. It is not installed
+  here, and an ipympl canvas inside it depends on three front-end versions (Bokeh, ipywidgets,
+  ipympl) agreeing, which is what breaks first when students install things. Panel-native widgets
+  depend on Panel alone.
+- ``pn.pane.Matplotlib`` renders with ``print_figure``: a second full draw after the explorer's own
+  ``draw_idle``, plus a PNG at zlib level 6. Its update cost 84 ms median for the rate-RNN figure
+  against 55 ms for one Agg draw plus 7 ms for a level-1 PNG (``benchmarks/bench_browser_latency.py``
+  times the whole path in a browser).
+
+Examples
+--------
+>>> app = build_app()
+>>> list(app)                    # the tab titles
+['Phase portraits', 'Certificates']
+>>> app.panels["Certificates"].controls["w11"].value = 0.0     # as a user moving the slider
+>>> app.panels["Certificates"].explorer.values["w11"]
+0.0
+>>> app.close()
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import panel as pn
+
+# Absolute imports: `panel serve rnnlab/app.py` runs this file as a script, outside the package.
+from rnnlab import widgets
+from rnnlab._app_panel import ExplorerPanel
+
+__all__ = ["EXPLORERS", "App", "build_app", "main"]
+
+#: The tabs of the app in order: title -> explorer factory, a callable with no required argument that
+#: returns an :class:`~rnnlab.widgets.Explorer`. Adding an explorer to the app is one line here.
+EXPLORERS = {
+    "Phase portraits": widgets.rate_rnn_explorer,
+    "Certificates": widgets.contraction_explorer,
+}
+
+
+@dataclass
+class App:
+    """The app of one session: its Panel tabs and the explorer behind each.
+
+    Attributes
+    ----------
+    tabs : panel.Tabs
+        The page; ``app.tabs.servable()`` serves it.
+    panels : dict of str to ExplorerPanel
+        Each tab's explorer and its Panel controls, by title.
+    """
+
+    tabs: pn.Tabs
+    panels: dict
+
+    def __iter__(self):
+        return iter(self.panels)
+
+    def close(self) -> None:
+        """Close every explorer and its figure."""
+        for panel in self.panels.values():
+            panel.close()
+
+
+def build_app(explorers: dict | None = None, *, dpi: float | None = None) -> App:
+    """Build the app: one tab per explorer factory.
+
+    Parameters
+    ----------
+    explorers : dict of str to callable, optional
+        Tab title -> factory returning an ``Explorer``; default :data:`EXPLORERS`.
+    dpi : float, optional
+        Resolution of the figures; default each figure's own.
+
+    Returns
+    -------
+    App
+    """
+    explorers = EXPLORERS if explorers is None else explorers
+    if not explorers:
+        raise ValueError("explorers must name at least one explorer factory")
+    for title, factory in explorers.items():
+        if not callable(factory):
+            raise TypeError(f"explorers[{title!r}] must be a callable returning an Explorer, "
+                            f"got {type(factory).__name__}")
+    panels = {}
+    with plt.ioff():
+        for title, factory in explorers.items():
+            panels[title] = ExplorerPanel(factory(), dpi=dpi)
+    tabs = pn.Tabs(*((title, panel.layout) for title, panel in panels.items()), dynamic=True)
+    return App(tabs, panels)
+
+
+def _session_page() -> pn.Column:
+    """The page of one browser session; its explorers are closed when the session ends."""
+    app = build_app()
+    pn.state.on_session_destroyed(lambda context: app.close())
+    header = pn.pane.Markdown("## rnnlab: explorers of recurrent network dynamics and their stability")
+    return pn.Column(header, app.tabs)
+
+
+def main(argv=None) -> None:
+    """``python -m rnnlab.app [--port N] [--show]``: serve the app until interrupted."""
+    parser = argparse.ArgumentParser(description="Serve rnnlab's explorers as a web app.")
+    parser.add_argument("--port", type=int, default=5006, help="port on 127.0.0.1 (default 5006)")
+    parser.add_argument("--show", action="store_true", help="open it in the default browser")
+    args = parser.parse_args(argv)
+    _use_agg()
+    pn.serve({"app": _session_page}, port=args.port, address="127.0.0.1", show=args.show, title="rnnlab")
+
+
+def _use_agg() -> None:
+    """Figures are rendered off-screen: never let pyplot pick a GUI backend in a server."""
+    import matplotlib
+
+    matplotlib.use("agg")
+
+
+if __name__ == "__main__":
+    main()
+elif __name__.startswith("bokeh_app"):  # `panel serve rnnlab/app.py` runs this file as a script
+    _use_agg()
+    _session_page().servable(title="rnnlab")

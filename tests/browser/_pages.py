@@ -1,0 +1,122 @@
+"""Driving the pages: a notebook in JupyterLab, a tab of the Panel app, a slider, the figure.
+
+Shared by the browser tests and ``benchmarks/bench_browser_latency.py``.
+"""
+
+from __future__ import annotations
+
+import json
+
+NOTEBOOK = "window.jupyterapp.shell.currentWidget"
+
+# Selectors. An explorer in JupyterLab is the output holding both an ipywidgets slider and an ipympl
+# figure; its figure is the ipympl canvas below the rubber-band canvas.
+LAB_EXPLORER = ".jp-OutputArea-output:has(.widget-slider):has(.jupyter-matplotlib-figure)"
+LAB_CANVAS = ".jupyter-matplotlib-canvas-div canvas >> nth=0"
+SLIDER_HANDLE = ".noUi-handle"
+
+
+def open_notebook(page, base: str, token: str, name: str, timeout_ms: int = 90_000) -> None:
+    """Open ``name`` in JupyterLab and wait for its kernel to be idle."""
+    page.goto(f"{base}/lab/tree/{name}?token={token}")
+    page.wait_for_function(
+        f"() => window.jupyterapp && {NOTEBOOK} && {NOTEBOOK}.context && {NOTEBOOK}.context.path === {json.dumps(name)}"
+        f" && {NOTEBOOK}.sessionContext.session && {NOTEBOOK}.sessionContext.session.kernel"
+        f" && {NOTEBOOK}.sessionContext.session.kernel.status === 'idle'",
+        timeout=timeout_ms, polling=250,
+    )
+
+
+def run_all(page, timeout_ms: int = 120_000) -> None:
+    """Run every cell of the current notebook and wait until each code cell has finished."""
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(
+        f"""() => {NOTEBOOK}.content.widgets.every(c => c.model.type !== 'code' ||
+              (c.model.executionCount !== null && !c.promptNode.textContent.includes('*')))
+            && {NOTEBOOK}.sessionContext.session.kernel.status === 'idle'""",
+        timeout=timeout_ms, polling=250,
+    )
+
+
+def cell_errors(page) -> list[str]:
+    """``ename: evalue`` of every error output in the current notebook."""
+    return page.evaluate(
+        f"""() => {NOTEBOOK}.content.widgets.filter(c => c.model.type === 'code')
+              .flatMap(c => c.model.outputs.toJSON().filter(o => o.output_type === 'error')
+              .map(o => o.ename + ': ' + o.evalue))"""
+    )
+
+
+def kernel_eval(page, code: str, timeout_ms: int = 30_000) -> str:
+    """Run ``code`` in the current notebook's kernel (not in a cell) and return what it printed."""
+    return page.evaluate(
+        f"""async (code) => {{
+            const kernel = {NOTEBOOK}.sessionContext.session.kernel;
+            const future = kernel.requestExecute({{code, store_history: false}});
+            let out = '';
+            future.onIOPub = (msg) => {{
+                if (msg.header.msg_type === 'stream') out += msg.content.text;
+                if (msg.header.msg_type === 'error') out += 'ERROR ' + msg.content.ename + ': ' + msg.content.evalue;
+            }};
+            await future.done;
+            return out;
+        }}""",
+        code,
+    )
+
+
+def canvas_pixels(canvas) -> str:
+    """The pixels of a canvas element, as a data URL."""
+    return canvas.evaluate("(c) => c.toDataURL()")
+
+
+def wait_changed(page, read, before, timeout_ms: int = 30_000):
+    """Poll ``read()`` until it differs from ``before``; return the new value (``read`` re-queries the
+    page each time, so an element that the page replaced is found again)."""
+    waited = 0
+    while waited <= timeout_ms:
+        now = read()
+        if now != before:
+            return now
+        page.wait_for_timeout(50)
+        waited += 50
+    raise AssertionError(f"nothing changed within {timeout_ms / 1000:.0f} s")
+
+
+def press_on(handle_locator, key: str, times: int = 1) -> None:
+    """Focus a slider handle and press a key on it, as a keyboard user does."""
+    handle_locator.focus()
+    for _ in range(times):
+        handle_locator.press(key)
+
+
+# Latency probes. Each records in window.__frames the time (performance.now) at which the figure
+# showed a new image: for ipympl, when the image is drawn on the figure's canvas; for Panel, when the
+# new <img> has decoded. window.__keys records when each key press reached the page.
+KEY_PROBE = """() => {
+    window.__keys = [];
+    document.addEventListener('keydown', () => window.__keys.push(performance.now()), true);
+}"""
+
+IPYMPL_PROBE = """(canvas) => {
+    window.__frames = [];
+    const ctx = canvas.getContext('2d');
+    const drawImage = ctx.drawImage.bind(ctx);
+    ctx.drawImage = (...args) => { drawImage(...args); window.__frames.push(performance.now()); };
+}"""
+
+PANEL_PROBE = """(img) => {
+    window.__frames = [];
+    const root = img.getRootNode();
+    const seen = new WeakSet([img]);
+    new MutationObserver(() => {
+        for (const el of root.querySelectorAll('img')) {
+            if (seen.has(el)) continue;
+            seen.add(el);
+            el.decode().then(() => window.__frames.push(performance.now()), () => {});
+        }
+    }).observe(root, {subtree: true, childList: true, attributes: true, attributeFilter: ['src']});
+    // A src change on the same element: watch it too.
+    new MutationObserver(() => img.decode().then(() => window.__frames.push(performance.now()), () => {}))
+        .observe(img, {attributes: true, attributeFilter: ['src']});
+}"""

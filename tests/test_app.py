@@ -1,0 +1,133 @@
+"""rnnlab.app, built in-process: tabs, Panel controls bound to the explorers both ways, the figure PNG.
+
+The same app in a real browser is tested in ``tests/browser/test_panel_app.py``.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+import ipywidgets
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+from matplotlib.quiver import Quiver
+from PIL import Image
+
+from rnnlab._app_panel import ExplorerPanel, panel_control
+from rnnlab.app import EXPLORERS, build_app
+from rnnlab.widgets import contraction_explorer
+
+
+@pytest.fixture(scope="module")
+def app():
+    built = build_app()
+    yield built
+    built.close()
+
+
+def _png(panel: ExplorerPanel) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(panel.figure.object)))
+
+
+def test_one_tab_per_registered_explorer(app):
+    assert list(app) == list(EXPLORERS)
+    assert app.tabs._names == list(EXPLORERS)
+    for title, panel in app.panels.items():
+        assert set(panel.controls) == set(panel.explorer.controls), title
+        assert panel.layout in app.tabs.objects
+
+
+def test_controls_keep_the_explorers_ranges_steps_and_values(app):
+    for panel in app.panels.values():
+        for name, control in panel.explorer.controls.items():
+            mirror = panel.controls[name]
+            assert mirror.value == control.value
+            if isinstance(control, ipywidgets.FloatSlider):
+                assert (mirror.start, mirror.end, mirror.step) == (control.min, control.max, control.step)
+            if isinstance(control, ipywidgets.Dropdown):
+                assert list(mirror.options.values()) == list(control.options)
+
+
+def test_moving_a_panel_slider_recomputes_and_sends_one_new_figure(app):
+    panel = app.panels["Phase portraits"]
+    ex = panel.explorer
+    quiver = next(c for c in ex.fig.axes[0].collections if isinstance(c, Quiver))
+    before_png, before_renders, before_events = _png(panel), panel.renders, len(ex.latencies)
+    before_arrows = np.array(quiver.U).copy()
+
+    panel.controls["w12"].value = -2.0   # bistable -> a rotation: the field and the fixed points change
+
+    assert ex.values["w12"] == -2.0
+    assert len(ex.latencies) == before_events + 1     # one event...
+    assert panel.renders == before_renders + 1         # ...one render sent
+    # The figure's arrows are the new field's directions: x-components U / |(U, V)|, U = dx1/dt (a zero
+    # vector, at a fixed point on the grid, stays a zero arrow).
+    speed = np.hypot(ex.result.U, ex.result.V)
+    direction = ex.result.U / np.where(speed > 0, speed, 1.0)
+    np.testing.assert_allclose(np.ravel(quiver.U), np.ravel(direction), atol=1e-12)
+    assert not np.allclose(np.ravel(quiver.U), np.ravel(before_arrows))
+    after = _png(panel)
+    assert after.shape == before_png.shape
+    assert (after != before_png).any(axis=-1).mean() > 0.01
+    # The key beside the figure follows: it counts the new fixed points.
+    n = len(ex.result.fixed_points)
+    assert f"{n} fixed point" in panel.extras[0].object
+
+
+def test_the_explorer_side_flows_back_to_the_panel_controls(app):
+    panel = app.panels["Certificates"]
+    renders = panel.renders
+    panel.explorer.update(w11=0.0, w12=0.2, w21=0.2, w22=0.0)
+    assert [panel.controls[k].value for k in ("w11", "w12", "w21", "w22")] == [0.0, 0.2, 0.2, 0.0]
+    assert panel.renders == renders + 1   # the echo back to Panel sets off no further event
+    # The verdict table is mirrored: small symmetric W contracts at rate 1 - g |W|_2 = 0.8.
+    assert "contracting at rate 0.800" in panel.extras[0].object
+    panel.controls["phi"].value = "relu"
+    assert panel.explorer.values["phi"] == "relu"
+
+
+def test_the_png_has_the_figure_size_at_the_chosen_dpi():
+    panel = ExplorerPanel(contraction_explorer(), dpi=50)
+    width, height = panel.explorer.fig.get_size_inches() * 50
+    assert _png(panel).shape[:2] == (round(height), round(width))
+    assert (panel.figure.width, panel.figure.height) == (round(width), round(height))
+    panel.close()
+
+
+@given(lo=st.floats(-10, 10), span=st.floats(0.5, 20), step=st.sampled_from([0.01, 0.05, 0.1, 0.5]),
+       at=st.floats(0, 1))
+def test_float_sliders_map_to_the_same_range_step_and_value(lo, span, step, at):
+    slider = ipywidgets.FloatSlider(min=lo, max=lo + span, step=step, value=lo + at * span, description="x")
+    mirror = panel_control(slider)
+    assert (mirror.start, mirror.end, mirror.step, mirror.value) == (slider.min, slider.max, slider.step, slider.value)
+
+
+def test_other_controls_map_to_their_counterparts():
+    ints = panel_control(ipywidgets.IntSlider(value=3, min=1, max=9, step=2))
+    assert (ints.start, ints.end, ints.step, ints.value) == (1, 9, 2, 3)
+    pairs = panel_control(ipywidgets.Dropdown(options=[("one", 1), ("two", 2)], value=2))
+    assert pairs.options == {"one": 1, "two": 2} and pairs.value == 2
+    log = panel_control(ipywidgets.FloatLogSlider(value=0.09, base=10, min=-2, max=1, step=0.5))
+    np.testing.assert_allclose(list(log.options.values()), 10.0 ** np.arange(-2, 1.01, 0.5))
+    assert log.value == pytest.approx(0.1)    # the grid point nearest 0.09 in log scale
+    assert panel_control(ipywidgets.Checkbox(value=True)).value is True
+
+
+def test_unsupported_controls_and_bad_arguments_are_refused():
+    with pytest.raises(TypeError, match="ColorPicker"):
+        panel_control(ipywidgets.ColorPicker())
+    with pytest.raises(ValueError, match="dpi"):
+        ExplorerPanel(contraction_explorer(), dpi=-1)
+    with pytest.raises(ValueError, match="explorers"):
+        build_app({})
+    with pytest.raises(TypeError, match="Broken"):
+        build_app({"Broken": 3})
+
+
+def test_import_rnnlab_and_its_widgets_do_not_import_panel():
+    probe = "import rnnlab, rnnlab.widgets, sys; print('panel' in sys.modules, 'bokeh' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
