@@ -480,3 +480,66 @@ def test_contrast_response_with_recurrence_uses_algorithm1_and_bad_contrasts_are
         contrast_response(model, [-1.0])
     with pytest.raises(ValueError, match="model"):
         contrast_response("not a model", [1.0])
+
+
+# --- normalization curves and the ring population -----------------------------------------------
+
+
+@given(seed=seeds, n=sizes, b=st.floats(0.2, 2.0))
+@settings(max_examples=20)
+def test_normalization_curve_is_eq2_with_scaled_weights(seed, n, b):
+    from rnnlab.models.organics import normalization_curve
+
+    model = random_organics(seed, n, b=b, b0=b)
+    scales = np.array([0.0, 0.3, 1.0, 4.0])
+    curve = normalization_curve(model, scales)
+    for k, s in enumerate(scales):
+        np.testing.assert_allclose(curve.y_plus[k], normalization(model.z, s * model.W, model.sigma), rtol=1e-10)
+        np.testing.assert_allclose(curve.y_minus[k], normalization(-model.z, s * model.W, model.sigma), rtol=1e-10)
+    # without a pool (s = 0) each neuron reports (z / sigma)^2; stronger pools only suppress
+    np.testing.assert_allclose(curve.y_plus[0] + curve.y_minus[0], (model.z / model.sigma) ** 2, rtol=1e-10)
+    assert np.all(np.diff(curve.y_plus + curve.y_minus, axis=0) <= 1e-15)
+
+
+def test_normalization_curve_halves_at_sigma_squared_over_the_pool_drive():
+    from rnnlab.models.organics import normalization_curve
+
+    W0 = np.array([[0.5, 0.2], [0.1, 0.7]])
+    model = ORGaNICs(W=W0, z=[1.2, -0.8], sigma=[0.4, 0.9])
+    s_half = model.sigma**2 / (W0 @ model.z**2)
+    curve = normalization_curve(model, s_half)
+    rates = curve.y_plus + curve.y_minus
+    np.testing.assert_allclose(np.diagonal(rates), 0.5 * (model.z / model.sigma) ** 2, rtol=1e-12)
+    assert curve.converged.all()
+
+
+def test_normalization_curve_with_recurrence_matches_simulation():
+    from rnnlab.models.organics import normalization_curve
+
+    rng = np.random.default_rng(1)
+    Q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    model = ORGaNICs(W=rng.uniform(0, 1, (3, 3)), z=[0.5, 0.2, -0.4], sigma=0.5, W_r=Q)
+    curve = normalization_curve(model, [0.5, 2.0])
+    assert curve.converged.all()
+    x0 = np.concatenate([np.zeros(3), np.ones(3)])
+    for k, s in enumerate([0.5, 2.0]):
+        end = simulate(model.replace(W=s * model.W), x0, np.linspace(0.0, 200.0, 2001)).final
+        np.testing.assert_allclose(curve.y_plus[k], np.maximum(end[:3], 0) ** 2, atol=1e-7)
+    with pytest.raises(ValueError, match="scales"):
+        normalization_curve(model, [[1.0]])
+
+
+def test_ring_population_tuning_and_pool():
+    from rnnlab.models.organics import ring_population
+
+    m = ring_population(12, stimulus=np.pi / 2, tuning_width=0.4, pool_width=0.8, sigma=0.2)
+    assert int(np.argmax(m.z)) == 3 and np.allclose(m.W, m.W.T) and np.all(m.W > 0)
+    # symmetric around the preferred neuron, and the pool is translation invariant on the ring
+    np.testing.assert_allclose(m.z[2], m.z[4])
+    np.testing.assert_allclose(m.W[0], np.roll(m.W[5], -5))
+    narrow = ring_population(12, pool_width=0.05)
+    np.testing.assert_allclose(narrow.W, np.eye(12) / 12, atol=1e-12)  # a pool of one: self-normalization
+    with pytest.raises(ValueError, match="pool_width"):
+        ring_population(5, pool_width=0.0)
+    with pytest.raises(ValueError, match="^n must"):
+        ring_population(0)

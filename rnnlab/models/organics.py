@@ -50,6 +50,9 @@ __all__ = [
     "iterate_fixed_point",
     "ContrastResponse",
     "contrast_response",
+    "NormalizationCurve",
+    "normalization_curve",
+    "ring_population",
 ]
 
 
@@ -430,11 +433,98 @@ def contrast_response(model: ORGaNICs, contrasts) -> ContrastResponse:
     n = model.n_neurons
     y_plus, y_minus, converged = np.empty((c.size, n)), np.empty((c.size, n)), np.ones(c.size, dtype=bool)
     for k, ck in enumerate(c):
-        scaled = model.replace(z=ck * z0)
-        if model.identity_recurrence:
-            x = scaled.fixed_point()
-        else:
-            result = iterate_fixed_point(scaled)
-            x, converged[k] = result.x, result.converged
-        y_plus[k], y_minus[k], _ = scaled.firing_rates(x)
+        y_plus[k], y_minus[k], converged[k] = _steady_rates(model.replace(z=ck * z0))
     return ContrastResponse(c, y_plus, y_minus, converged)
+
+
+def _steady_rates(model: ORGaNICs):
+    """``(y_s^+, y_s^-, converged)``: Eq. 4 (Eq. 88) for ``W_r = I``, Algorithm 1 otherwise."""
+    if model.identity_recurrence:
+        x, converged = model.fixed_point(), True
+    else:
+        result = iterate_fixed_point(model)
+        x, converged = result.x, result.converged
+    y_plus, y_minus, _ = model.firing_rates(x)
+    return y_plus, y_minus, converged
+
+
+@dataclass(frozen=True, eq=False)
+class NormalizationCurve:
+    """Steady-state responses of an ORGaNICs circuit as its normalization weights are scaled: ``W = s W0``.
+
+    Attributes
+    ----------
+    scales : ndarray, shape (C,)
+        The factors ``s``.
+    y_plus, y_minus : ndarray, shape (C, n)
+        The steady rates ``[y_s]^2`` and ``[-y_s]^2`` at each scale.
+    converged : ndarray of bool, shape (C,)
+        Whether the steady state was found (always, on the analytic route ``W_r = I``).
+    """
+
+    scales: np.ndarray
+    y_plus: np.ndarray
+    y_minus: np.ndarray
+    converged: np.ndarray
+
+
+def normalization_curve(model: ORGaNICs, scales) -> NormalizationCurve:
+    """Normalization curves: the steady state of ``model`` with its weights ``W`` scaled by each ``s``.
+
+    With ``W_r = I`` and ``b = b0`` one constant, ``y_plus`` is Eq. 2 with ``s W``: each response
+    falls with the strength of its normalization pool, ``[z_i]^2 / (sigma_i^2 + s (W z^2)_i)``, to
+    half of its unnormalized value ``[z_i]^2 / sigma_i^2`` at ``s = sigma_i^2 / (W z^2)_i``. Other
+    ``W_r`` go through Algorithm 1 (:func:`iterate_fixed_point`), whose convergence is reported.
+
+    Examples
+    --------
+    >>> m = ORGaNICs(W=[[1.0]], z=[2.0], sigma=1.0)
+    >>> curve = normalization_curve(m, [0.0, 0.25, 1.0])
+    >>> curve.y_plus[:, 0].tolist()                     # 4 / (1 + 4 s): halved at s = 1/4
+    [4.0, 2.0, 0.8]
+    """
+    if not isinstance(model, ORGaNICs):
+        raise ValueError(f"model must be an ORGaNICs circuit, got {type(model).__name__}")
+    s = np.asarray(scales, dtype=float)
+    if s.ndim != 1 or s.size == 0 or not np.all(np.isfinite(s)) or np.any(s < 0):
+        raise ValueError(f"scales must be a non-empty 1-D array of non-negative numbers, got {scales!r}")
+    model._constant_drive("a normalization curve")
+    n = model.n_neurons
+    y_plus, y_minus, converged = np.empty((s.size, n)), np.empty((s.size, n)), np.ones(s.size, dtype=bool)
+    for k, sk in enumerate(s):
+        y_plus[k], y_minus[k], converged[k] = _steady_rates(model.replace(W=sk * model.W))
+    return NormalizationCurve(s, y_plus, y_minus, converged)
+
+
+def ring_population(n: int, stimulus: float = 0.0, *, contrast: float = 1.0, tuning_width: float = 0.5,
+                    pool_width: float = 1.0, sigma=0.1, **params) -> ORGaNICs:
+    """A population of ``n`` neurons with preferred angles on a ring and a Gaussian normalization pool.
+
+    Neuron ``i`` prefers ``theta_i = 2 pi i / n``; its drive is ``z_i = contrast * exp(-d_i^2 / (2 w_z^2))``
+    with ``d_i`` the angular distance from ``stimulus`` to ``theta_i`` and ``w_z = tuning_width``; its
+    pool weights are ``W_ij = exp(-d_ij^2 / (2 w_p^2)) / n`` with ``w_p = pool_width`` (a wide pool
+    tends to ``W = 1 1^T / n``, the fully normalized circuit of App. C). This is the textbook
+    normalization model of a tuned population (Carandini & Heeger 2012), not an example of the paper;
+    the other parameters are those of :class:`ORGaNICs`.
+
+    Examples
+    --------
+    >>> m = ring_population(8, stimulus=0.0, pool_width=100.0)
+    >>> bool(np.allclose(m.W, 1 / 8, rtol=1e-3)), int(np.argmax(m.z))
+    (True, 0)
+    """
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    for name, value in (("tuning_width", tuning_width), ("pool_width", pool_width)):
+        if not (np.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a positive number, got {value!r}")
+    if not (np.isfinite(stimulus) and np.isfinite(contrast) and contrast >= 0):
+        raise ValueError(f"stimulus must be finite and contrast non-negative, got {stimulus!r}, {contrast!r}")
+    theta = 2 * np.pi * np.arange(n) / n
+
+    def distance(u, v):
+        return np.angle(np.exp(1j * (u - v)))  # signed, on (-pi, pi]
+
+    z = contrast * np.exp(-distance(theta, stimulus) ** 2 / (2 * tuning_width**2))
+    W = np.exp(-distance(theta[:, None], theta[None, :]) ** 2 / (2 * pool_width**2)) / n
+    return ORGaNICs(W=W, z=z, sigma=sigma, **params)
