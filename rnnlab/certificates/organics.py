@@ -34,6 +34,10 @@ __all__ = [
     "quadratic_eigenvalues",
     "fully_normalized_eigenvalues",
     "section4_certificate",
+    "energy_weights",
+    "energy",
+    "energy_gradient",
+    "energy_rate",
 ]
 
 REFERENCE = "Rawat et al. (2024), Sec. 4, Eq. 12, Thm 4.3"
@@ -186,3 +190,83 @@ def section4_certificate(model: ORGaNICs) -> Certificate:
     if not rate > 0:  # the theorem makes J Hurwitz, so only round-off can land here
         return Certificate(name, False, rate, "l2", None, ref, note=note, details=details)
     return Certificate(name, True, rate, "l2", P, ref, note=note, details=details)
+
+
+# ---------------------------------------------------------------------------------------------------
+# the energy (Lyapunov) function of Appendix H
+
+
+def energy_weights(model: ORGaNICs) -> np.ndarray:
+    """Diagonal ``T = D(t)`` with ``T B + B^T T`` positive definite, for Eq. 121 (App. H), shape ``(n,)``.
+
+    ``B`` (Eq. 11) is a nonsingular M-matrix (Theorems 4.2-4.3), so ``u = B^-1 1`` and
+    ``v = B^-T 1`` are positive and ``t = v / u`` works (Berman & Plemmons 1994, Ch. 6): the paper
+    asks for "any" such ``T``; this one needs no LMI. Normalised to ``max t = 1``.
+    """
+    B, _ = damping_stiffness(model)
+    ones = np.ones(len(B))
+    u, v = np.linalg.solve(B, ones), np.linalg.solve(B.T, ones)
+    if np.any(u <= 0) or np.any(v <= 0):  # Theorem 4.3 excludes it; only round-off could land here
+        raise ValueError("model's damping B is not a nonsingular M-matrix to working precision")
+    t = v / u
+    return t / t.max()
+
+
+def _energy_parts(model, x, linearized):
+    if model.rectified:
+        raise ValueError("model must be the main model (Eq. 3) for the energy of App. H, got rectified=True")
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 0 or x.shape[-1] != model.n or not np.all(np.isfinite(x)):
+        raise ValueError(f"x must be finite of shape (..., {model.n}), got shape {x.shape}")
+    y_s, a_s = model.split(_check(model).fixed_point())
+    if model.n_neurons == 1:
+        q = np.ones(1)  # Eq. 129: the constant t a_s / y_s^2 is dropped
+    else:
+        if np.any(y_s == 0):
+            raise ValueError("model.z must have no zero entry for Eq. 128 (its weights a_s / y_s^2)")
+        q = energy_weights(model) * a_s / y_s**2
+    y, a = model.split(x)
+    k = model.tau_y / model.tau_a * np.sqrt(a_s)
+    if linearized:  # Eq. 125: sqrt(a) y expanded to first order about the fixed point (Eq. 126)
+        r = np.sqrt(a_s) * (y - y_s) + y_s / (2 * np.sqrt(a_s)) * (a - a_s)
+        dr_dy, dr_da = np.sqrt(a_s) + 0 * y, y_s / (2 * np.sqrt(a_s)) + 0 * a
+    else:  # Eq. 128, with sqrt([a]) as in the model
+        sa = np.sqrt(np.maximum(a, 0.0))
+        r = sa * y - model.b * model.z
+        dr_dy = sa
+        dr_da = np.where(a > 0, y / (2 * np.where(a > 0, sa, 1.0)), 0.0)
+    return q, k, y - y_s, r, dr_dy, dr_da
+
+
+def energy(model: ORGaNICs, x, *, linearized: bool = False) -> np.ndarray:
+    """The energy of ORGaNICs with ``W_r = I`` (App. H), at states ``x`` of shape ``(..., 2 n)``.
+
+    ``V(y, a) = sum_i q_i [ (tau_y / tau_a)_i sqrt(a_s,i) (y_i - y_s,i)^2 + (sqrt(a_i) y_i - b_i z_i)^2 ]``
+    (Eq. 128) with ``q_i = t_i a_s,i / y_s,i^2`` and ``t`` from :func:`energy_weights`; for one neuron
+    ``q = 1`` (Eq. 129, which is Eq. 13 / Eq. 130 with the fixed point written out). With
+    ``linearized=True``, ``sqrt(a_i) y_i`` is replaced by its first-order expansion (Eq. 126): Eq. 125,
+    the quadratic Lyapunov function ``x^T T K x + v^T T v`` of the linearisation in ``(y, a)``.
+
+    ``V >= 0`` with ``V = 0`` at the fixed point. It is a Lyapunov function near the fixed point: along
+    the linearisation ``dV/dt = -v^T (T B + B^T T) v <= 0``.
+
+    Examples
+    --------
+    >>> m = ORGaNICs(W=[[1.0]], z=[1.0], b=0.5, b0=0.5, sigma=0.1, tau_y=2.0, tau_a=2.0)
+    >>> x_s = m.fixed_point()
+    >>> float(energy(m, x_s)), bool(energy(m, x_s + [0.1, 0.0]) > 0)
+    (0.0, True)
+    """
+    q, k, dy, r, _, _ = _energy_parts(model, x, linearized)
+    return np.sum(q * (k * dy**2 + r**2), axis=-1)
+
+
+def energy_gradient(model: ORGaNICs, x, *, linearized: bool = False) -> np.ndarray:
+    """``dV/dx`` of :func:`energy` at states ``x``, shape ``(..., 2 n)`` (exact)."""
+    q, k, dy, r, dr_dy, dr_da = _energy_parts(model, x, linearized)
+    return np.concatenate([q * (2 * k * dy + 2 * r * dr_dy), q * 2 * r * dr_da], axis=-1)
+
+
+def energy_rate(model: ORGaNICs, x, *, linearized: bool = False) -> np.ndarray:
+    """``dV/dt = grad V . f(x)`` along the circuit's own (nonlinear) flow, shape ``(...)``."""
+    return np.sum(energy_gradient(model, x, linearized=linearized) * model.vector_field(0.0, x), axis=-1)
