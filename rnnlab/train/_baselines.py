@@ -27,7 +27,8 @@ def _constant_input(net, inputs):
 
 
 class VanillaRNN(RecurrentNet):
-    """The vanilla RNN ``h_{t+1} = tanh(W_hh h_t + W_ih s_t + b_ih + b_hh)`` (``torch.nn.RNN``), linear readout.
+    """The vanilla RNN ``h_{t+1} = tanh(W_hh h_t + W_ih s_t + b_ih + b_hh)`` (``torch.nn.RNN``), read out
+    linearly.
 
     It is the forward-Euler step with ``dt = 1`` of the firing-rate RNN ``h' = -h + tanh(W_hh h + b)``
     (Kozachkov et al. 2022, Eq. 4) with ``b = W_ih s + b_ih + b_hh``: :meth:`to_rnnlab` returns that

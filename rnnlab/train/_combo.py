@@ -94,8 +94,8 @@ def sample_theorem1_module(n: int, density: float, pre_scale: float, post_scale:
         np.fill_diagonal(W, 0.0)
         if spectral_abscissa(np.abs(W) - I) < 0:
             return post_scale * W, tries
-    raise RuntimeError(f"no {n} x {n} matrix with density {density:g} and scale {pre_scale:g} passed Theorem 1 in "
-                       f"{max_tries} tries; lower density or pre_scale, or raise max_tries")
+    raise RuntimeError(f"no {n} x {n} matrix with density {density:g} and scale {pre_scale:g} passed "
+                       f"Theorem 1 in {max_tries} tries; lower density or pre_scale, or raise max_tries")
 
 
 def combo_margin(rates, metric_diag, L) -> float:
@@ -114,8 +114,8 @@ def combo_margin(rates, metric_diag, L) -> float:
     >>> L = feedback_coupling([[0.0, 0.0], [3.0, 0.0]], [[[1.0]], [[4.0]]])
     >>> combo_margin([0.5, 0.2], [1.0, 4.0], L)              # skew in M: the slower module's rate
     0.2
-    >>> combo_margin([0.5, 0.2], [1.0, 4.0], [[0.0, 0.0], [3.0, 0.0]])   # L = B: 0.2 - 3 / 4
-    -0.55
+    >>> combo_margin([0.5, 0.2], [1.0, 4.0], [[0.0, 0.0], [3.0, 0.0]])   # L = B: 0.2 - 3 * 2 / 2
+    -2.8
     """
     d = np.sqrt(np.asarray(metric_diag, dtype=float))
     S = d[:, None] * np.asarray(L, dtype=float) / d[None, :]
@@ -145,8 +145,10 @@ class _ComboNet(RecurrentNet):
         else:
             mask = np.ones((N, N), dtype=bool)  # the control: L = B, B free (Sec. 4.2.3, A5.2)
         self.register_buffer("mask", torch.as_tensor(mask, dtype=torch.float32))
-        std = (1.0 / np.sqrt(N)) if coupling_std is None else check_range("coupling_std", coupling_std, 0.0, np.inf,
-                                                                           lo_open=False, hi_open=True)
+        if coupling_std is None:
+            std = 1.0 / np.sqrt(N)
+        else:
+            std = check_range("coupling_std", coupling_std, 0.0, np.inf, lo_open=False, hi_open=True)
         self.B = nn.Parameter(torch.randn(N, N, generator=gen) * std * self.mask)
         self.input_layer = nn.Linear(self.input_size, N)
         self.output_layer = nn.Linear(N, self.output_size)
@@ -257,7 +259,8 @@ class _ComboNet(RecurrentNet):
             u = W_in @ x + b_in
             us = [u[s] for s in slices]
         modules = [RateRNN(Wk, u=uk, tau=1.0, phi="relu") for Wk, uk in zip(W, us)]
-        return Assembly(modules, L=self.coupling64(), module_certificates=self._module_certificates(W, metric))
+        certs = self._module_certificates(W, metric)
+        return Assembly(modules, L=self.coupling64(), module_certificates=certs)
 
     def module_rates(self) -> np.ndarray:
         raise NotImplementedError
@@ -391,8 +394,8 @@ class SVDComboNet(_ComboNet):
     """
 
     def __init__(self, input_size: int, output_size: int, *, n_modules: int = 16, module_size: int = 32,
-                 dt: float = 0.1, sigma_max: float = 0.99, constrained: bool = True, lower_triangular: bool = True,
-                 coupling_std: float | None = None, seed: int = 0):
+                 dt: float = 0.1, sigma_max: float = 0.99, constrained: bool = True,
+                 lower_triangular: bool = True, coupling_std: float | None = None, seed: int = 0):
         super().__init__()
         gen = self._setup(input_size, output_size, n_modules, module_size, dt, constrained, lower_triangular,
                           coupling_std, seed)
@@ -404,8 +407,8 @@ class SVDComboNet(_ComboNet):
         self.log_phi = nn.Parameter(0.1 * torch.randn(p, n, generator=gen))
 
     def factors(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """``(Phi, U, Sigma, V)`` of Eq. 19: diagonals ``(p, n)``, matrices ``(p, n, n)``, diagonals ``(p, n)``,
-        matrices ``(p, n, n)``."""
+        """``(Phi, U, Sigma, V)`` of Eq. 19: the diagonals of ``Phi`` and ``Sigma`` ``(p, n)``, the
+        orthogonal ``U`` and ``V`` ``(p, n, n)``."""
         U = torch.linalg.matrix_exp(_skew(self.A_U))
         V = torch.linalg.matrix_exp(_skew(self.A_V))
         Sigma = self.sigma_max * torch.sigmoid(self.s)  # g = 1
@@ -428,7 +431,8 @@ class SVDComboNet(_ComboNet):
         return 1.0 - Sigma.max(dim=1).values.numpy()
 
     def _weights64(self) -> np.ndarray:
-        """Eq. 19 in float64 (``U, V`` orthogonal to round-off, so Theorem 5's scaled norm is ``max Sigma``)."""
+        """Eq. 19 in float64: ``U, V`` orthogonal to round-off, so Theorem 5's scaled norm is
+        ``max Sigma``."""
         A_U, A_V = to_numpy64(self.A_U), to_numpy64(self.A_V)
         phi = np.exp(to_numpy64(self.log_phi))
         Sigma = self.sigma_max / (1.0 + np.exp(-to_numpy64(self.s)))

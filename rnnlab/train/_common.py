@@ -29,7 +29,8 @@ def check_positive_int(name: str, value) -> int:
     return int(value)
 
 
-def check_range(name: str, value, lo: float, hi: float, *, lo_open: bool = True, hi_open: bool = False) -> float:
+def check_range(name: str, value, lo: float, hi: float, *, lo_open: bool = True,
+                hi_open: bool = False) -> float:
     """A finite number in the interval ``(lo, hi]`` (openness as given)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
@@ -50,7 +51,8 @@ class RecurrentNet(nn.Module):
 
     def _check_input(self, x) -> torch.Tensor:
         if not isinstance(x, torch.Tensor):
-            raise TypeError(f"x must be a torch.Tensor of shape (batch, T, {self.input_size}), got {type(x).__name__}")
+            raise TypeError(f"x must be a torch.Tensor of shape (batch, T, {self.input_size}), "
+                            f"got {type(x).__name__}")
         if x.ndim != 3 or x.shape[-1] != self.input_size or x.shape[1] < 1:
             raise ValueError(f"x must have shape (batch, T >= 1, {self.input_size}), got {tuple(x.shape)}")
         if not x.is_floating_point():

@@ -17,7 +17,8 @@ def _sigmoid(z):
 
 @dataclass(frozen=True, eq=False)
 class LSTMSystem(ModelBase):
-    """``x' = F(x) - x`` for the LSTM update ``F`` of the state ``x = (h, c)``; Euler with ``dt = 1`` is ``F``.
+    """``x' = F(x) - x`` for the LSTM update ``F`` of the state ``x = (h, c)``; its Euler step with
+    ``dt = 1`` is ``F``.
 
     With pre-activations ``(i, f, g, o) = W_hh h + b`` (torch's gate order),
 

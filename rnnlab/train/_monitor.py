@@ -55,7 +55,8 @@ class StabilityMonitor:
             raise ValueError(f"probe_x must be a float tensor of shape (batch, T, input_size), got {got}")
         self.n_trajectories = check_positive_int("n_trajectories", n_trajectories)
         if self.n_trajectories > probe_x.shape[0]:
-            raise ValueError(f"n_trajectories must be at most the probe batch {probe_x.shape[0]}, got {n_trajectories}")
+            raise ValueError(f"n_trajectories must be at most the probe batch {probe_x.shape[0]}, "
+                             f"got {n_trajectories}")
         self.n_points = check_positive_int("n_points", n_points)
         self.jacobian = bool(jacobian)
         self.probe_x = probe_x[: self.n_trajectories].detach()

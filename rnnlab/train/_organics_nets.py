@@ -271,7 +271,8 @@ class StaticORGaNICsNet(nn.Module):
 
     def _flatten(self, x):
         if not isinstance(x, torch.Tensor):
-            raise TypeError(f"x must be a torch.Tensor of shape (batch, T, {self.input_size}), got {type(x).__name__}")
+            raise TypeError(f"x must be a torch.Tensor of shape (batch, T, {self.input_size}), "
+                            f"got {type(x).__name__}")
         if x.ndim != 3 or x.shape[-1] != self.input_size or x.shape[1] != self.seq_len:
             raise ValueError(f"x must have shape (batch, seq_len={self.seq_len}, {self.input_size}), "
                              f"got {tuple(x.shape)}")
@@ -320,7 +321,9 @@ class StaticORGaNICsNet(nn.Module):
         b0 = |b0|, sigma, W_r)``; ``inputs`` of shape ``(seq_len, input_size)`` or flat, default 0."""
         x = np.zeros(self.in_features) if inputs is None else np.asarray(inputs, dtype=float).reshape(-1)
         if x.shape != (self.in_features,):
-            raise ValueError(f"inputs must hold seq_len * input_size = {self.in_features} numbers, got {x.size}")
+            raise ValueError(f"inputs must hold seq_len * input_size = {self.in_features} numbers, "
+                             f"got {x.size}")
         b = 1.0 / (1.0 + np.exp(-(to_numpy64(self.W_bx) @ x)))
-        return ORGaNICs(W=to_numpy64(self.W), z=to_numpy64(self.W_zx) @ x, b=b, b0=np.abs(to_numpy64(self.b0)),
-                        sigma=to_numpy64(self.sigma), W_r=to_numpy64(self.W_r))
+        return ORGaNICs(W=to_numpy64(self.W), z=to_numpy64(self.W_zx) @ x, b=b,
+                        b0=np.abs(to_numpy64(self.b0)), sigma=to_numpy64(self.sigma),
+                        W_r=to_numpy64(self.W_r))
