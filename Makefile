@@ -10,7 +10,7 @@ TORCH ?= torch==2.13.0
 # Jupyter refuses to run as root (containers, cloud VMs) unless told; extra flags go in LAB_ARGS.
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install lab test bench clean
+.PHONY: install lab app test bench clean
 
 # `make install` (re)installs into .venv; EXTRAS picks the extras.
 install:
@@ -25,6 +25,10 @@ $(STAMP): pyproject.toml
 lab: $(STAMP)
 	$(BIN)/jupyter lab $(LAB_ARGS) notebooks/00_index.ipynb
 
+# The explorers as a standalone web app (Panel), outside Jupyter; extra flags go in APP_ARGS.
+app: $(STAMP)
+	$(BIN)/panel serve rnnlab/app.py --show $(APP_ARGS)
+
 # Notebooks run in smoke mode (RNNLAB_SMOKE=1) inside the tests; figures render off-screen.
 test: $(STAMP)
 	RNNLAB_SMOKE=1 MPLBACKEND=Agg $(BIN)/python -m pytest -q
@@ -34,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_widget.py
 	$(BIN)/python benchmarks/bench_widget_contraction.py
 	$(BIN)/python benchmarks/bench_lp_weights.py
+	$(BIN)/python benchmarks/bench_browser_latency.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

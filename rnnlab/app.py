@@ -12,8 +12,10 @@ How it renders, and why
 Each tab is an :class:`~rnnlab._app_panel.ExplorerPanel`: Panel's own widgets, generated from the
 explorer's ipywidgets controls (same ranges, steps, options), drive those controls from the
 server; the explorer computes and moves its artists exactly as in a notebook; the figure is then
-rendered once on an off-screen Agg canvas and sent as a PNG to a ``pn.pane.PNG``. The explorer's
-HTML keys and tables are mirrored into ``pn.pane.HTML``.
+rendered once on an off-screen Agg canvas and sent as a PNG (zlib level 1) to a ``pn.pane.PNG``.
+The render blits: only the data artists are drawn over a cached background of axes, ticks and
+labels, which is redrawn only for an axes whose limits or labels changed (text is most of a
+render). The explorer's HTML keys and tables are mirrored into ``pn.pane.HTML``.
 
 The alternatives, and what was measured against them on the 2-core test machine:
 
@@ -24,8 +26,8 @@ The alternatives, and what was measured against them on the 2-core test machine:
   depend on Panel alone.
 - ``pn.pane.Matplotlib`` renders with ``print_figure``: a second full draw after the explorer's own
   ``draw_idle``, plus a PNG at zlib level 6. Its update cost 84 ms median for the rate-RNN figure
-  against 55 ms for one Agg draw plus 7 ms for a level-1 PNG (``benchmarks/bench_browser_latency.py``
-  times the whole path in a browser).
+  against 55 ms for one Agg draw plus 7 ms for a level-1 PNG, before blitting
+  (``benchmarks/bench_browser_latency.py`` times the whole path in a browser).
 
 Examples
 --------

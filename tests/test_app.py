@@ -18,7 +18,7 @@ from PIL import Image
 
 from rnnlab._app_panel import ExplorerPanel, panel_control
 from rnnlab.app import EXPLORERS, build_app
-from rnnlab.widgets import contraction_explorer
+from rnnlab.widgets import contraction_explorer, rate_rnn_explorer
 
 
 @pytest.fixture(scope="module")
@@ -131,3 +131,37 @@ def test_import_rnnlab_and_its_widgets_do_not_import_panel():
     probe = "import rnnlab, rnnlab.widgets, sys; print('panel' in sys.modules, 'bokeh' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize("factory", [rate_rnn_explorer, contraction_explorer])
+def test_blitting_gives_the_full_draw_but_at_the_spines(factory):
+    """Same events with and without blitting: the pixels agree except on the axes' edges, where the
+    data artists drawn last cover the spines (the rate-RNN figure's eigenvalue axes rescale at each
+    event, so its background is redrawn by axes; the contraction figure's never changes)."""
+    blitted, full = ExplorerPanel(factory(), blit=True), ExplorerPanel(factory(), blit=False)
+    events = [("w11", 0.3), ("w12", -1.2), ("g", 2.0), ("w22", -0.4)]
+    limits = lambda: [(ax.get_xlim(), ax.get_ylim()) for ax in full.explorer.fig.axes]  # noqa: E731
+    rescaled = 0   # events that moved some axes' limits: each costs the blitter one axes redraw
+    for name, value in events:
+        before = limits()
+        for panel in (blitted, full):
+            panel.controls[name].value = value
+        rescaled += limits() != before
+        a, b = _png(blitted), _png(full)
+        ys, xs = np.nonzero((a != b).any(axis=-1))
+        height = a.shape[0]
+        near_edge = np.zeros(len(xs), dtype=bool)
+        for ax in full.explorer.fig.axes:
+            box = ax.get_window_extent()
+            x0, x1, y0, y1 = box.x0, box.x1, height - box.y1, height - box.y0   # rows from the top
+            inside = (xs >= x0 - 3) & (xs <= x1 + 3) & (ys >= y0 - 3) & (ys <= y1 + 3)
+            on_edge = (np.minimum(abs(xs - x0), abs(xs - x1)) <= 3) | (np.minimum(abs(ys - y0), abs(ys - y1)) <= 3)
+            near_edge |= inside & on_edge
+        assert near_edge.all(), f"after {name} = {value}: pixels differ away from the spines"
+        assert len(xs) < 0.005 * a.shape[0] * a.shape[1]
+    renderer = blitted._blit
+    assert renderer.full_draws == 1
+    assert renderer.axes_draws == rescaled
+    assert (rescaled > 0) == (factory is rate_rnn_explorer)
+    blitted.close()
+    full.close()
