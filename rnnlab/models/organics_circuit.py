@@ -28,11 +28,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..fixed_points import classify
+from ..fixed_points import FixedPoints, classify
+from ..phase import PhasePortrait, phase_portrait
 from .organics import ORGaNICs
 
 __all__ = ["circuit_2d", "quartic_coefficients", "CircuitFixedPoints", "circuit_fixed_points", "Regime",
-           "regime"]
+           "regime", "CircuitPortrait", "circuit_portrait"]
 
 
 def circuit_2d(w_r: float = 1.0, b0: float = 0.5, sigma: float = 0.1, b: float = 0.5, w: float = 1.0,
@@ -233,3 +234,77 @@ def regime(model: ORGaNICs) -> Regime:
             + ("zero or two more fixed points, y_s of the sign opposite to z, stability not guaranteed"
                if extra else "no other fixed point"))
     return Regime("5.2", threshold, extra, (1, 3) if extra else (1,), text)
+
+
+@dataclass(frozen=True, eq=False)
+class CircuitPortrait:
+    """The phase portrait of a two-dimensional circuit with all its fixed points and its energy.
+
+    Attributes
+    ----------
+    portrait : PhasePortrait
+        Vector field and nullclines on the window, ``x_1 = y`` and ``x_2 = a``; its ``fixed_points``
+        are those of :func:`circuit_fixed_points` inside the window.
+    fixed_points : CircuitFixedPoints
+        Every fixed point, inside the window or not.
+    energy : ndarray, shape (n_nullcline, n_nullcline) or None
+        The energy of Eq. 129 (App. H), ``energy[j, i]`` at ``(energy_y[i], energy_a[j])``, where it is
+        defined: the main model with ``w_r = 1`` (``W_r = I``); None otherwise.
+    energy_y, energy_a : ndarray, shape (n_nullcline,)
+        The grid of ``energy``.
+    regime : Regime or None
+        The case of Theorem 5.1 or 5.2 (None when ``z = 0``).
+    """
+
+    portrait: PhasePortrait
+    fixed_points: CircuitFixedPoints
+    energy: np.ndarray | None
+    energy_y: np.ndarray
+    energy_a: np.ndarray
+    regime: Regime | None
+
+
+def default_window(fps: CircuitFixedPoints, model=None):
+    """A window ``(ylim, alim)`` showing every fixed point with a margin."""
+    top_y = 1.3 * max(np.abs(fps.x[:, 0]).max(initial=0.0), 0.5)
+    top_a = 1.3 * max(fps.x[:, 1].max(initial=0.0), 0.5)
+    return (-top_y, top_y), (0.0, top_a)
+
+
+def circuit_portrait(model: ORGaNICs, ylim=None, alim=None, *, n_grid: int = 21, n_nullcline: int = 201
+                     ) -> CircuitPortrait:
+    """Phase portrait, every fixed point (:func:`circuit_fixed_points`) and energy of a 2-D circuit.
+
+    Parameters
+    ----------
+    model : ORGaNICs
+        A two-dimensional circuit (see :func:`circuit_2d`).
+    ylim, alim : (float, float), optional
+        The window in ``y`` and ``a``; by default one that shows every fixed point.
+    n_grid, n_nullcline : int
+        Arrows per axis, and grid points per axis for the nullclines and the energy.
+
+    Examples
+    --------
+    >>> cp = circuit_portrait(circuit_2d(w_r=1.0))
+    >>> cp.portrait.fixed_points.kinds, cp.energy.shape
+    (('stable focus',), (201, 201))
+    """
+    from ..certificates.organics import energy
+
+    fps = circuit_fixed_points(model)
+    window = default_window(fps)
+    ylim = window[0] if ylim is None else ylim
+    alim = window[1] if alim is None else alim
+    # The Newton search of phase_portrait is not needed: the reduction has found every fixed point.
+    pp = phase_portrait(model, ylim, alim, n_grid=n_grid, n_nullcline=n_nullcline, n_starts=1, max_iter=0)
+    inside = ((fps.x[:, 0] >= pp.xlim[0]) & (fps.x[:, 0] <= pp.xlim[1])
+              & (fps.x[:, 1] >= pp.ylim[0]) & (fps.x[:, 1] <= pp.ylim[1]))
+    shown = FixedPoints(fps.x[inside], fps.eigenvalues[inside], fps.residual[inside],
+                        tuple(k for k, keep in zip(fps.kinds, inside) if keep), 0, 0)
+    pp = PhasePortrait(pp.x, pp.y, pp.U, pp.V, pp.nullclines, shown, None, pp.xlim, pp.ylim)
+    ev, av = np.linspace(*pp.xlim, n_nullcline), np.linspace(*pp.ylim, n_nullcline)
+    V = None
+    if not model.rectified and model.identity_recurrence:
+        V = energy(model, np.stack(np.meshgrid(ev, av), axis=-1))  # (na, ny)
+    return CircuitPortrait(pp, fps, V, ev, av, regime(model) if model.z[0] != 0 else None)
