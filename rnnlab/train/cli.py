@@ -1,0 +1,166 @@
+"""``rnnlab-train`` / ``python -m rnnlab.train``: the training runs of :mod:`rnnlab.train.loop` from a terminal.
+
+A run starts from the papers' settings for the net (:meth:`RunConfig.paper`); flags and ``--set
+key=value`` change them. ``--set`` takes a :class:`RunConfig` field (``--set data_limit=500``) or,
+for any other key, an option of the net (``--set hidden_size=64``, ``--set constrained=false``);
+values are read as JSON (numbers, ``true``/``false``, ``null``, lists), else as strings.
+
+Examples
+--------
+::
+
+    rnnlab-train --net sparse_combo --task psmnist                 # the paper's 150-epoch run
+    rnnlab-train --net lstm --task digits --epochs 20 --set hidden_size=32 --run-dir runs/lstm-digits
+    rnnlab-train --resume runs/lstm-digits                         # continue a stopped run
+    rnnlab-train --net sparse_combo --task psmnist --seeds 0 1 2 3 # repeated trials, mean/min/max
+    rnnlab-train --net organics --task smnist --print-config       # show the settings, train nothing
+
+Exit status: 0 when the run completes, 130 when interrupted (Ctrl-C; the last checkpoint is kept and
+``--resume`` continues it), 3 when the loss diverges, 1 when a dataset is missing or corrupt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+
+__all__ = ["main", "parse_config"]
+
+_FLAGS = {  # flag -> RunConfig field
+    "epochs": "epochs", "batch_size": "batch_size", "lr": "lr", "weight_decay": "weight_decay",
+    "milestones": "milestones", "gamma": "gamma", "grad_clip": "grad_clip", "seed": "seed",
+    "device": "device", "data_root": "data_root", "run_dir": "run_dir", "val_fraction": "val_fraction",
+    "permutation_seed": "permutation_seed", "data_limit": "data_limit",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    from .data import TASKS
+
+    p = argparse.ArgumentParser(
+        prog="rnnlab-train",
+        description="Train stability-constrained RNNs on sequential benchmarks (rnnlab.train).",
+        epilog="Datasets are read from --data-root (default $RNNLAB_DATA or ./data) in torchvision's "
+               "layout: MNIST/raw/*-ubyte[.gz], cifar-10-batches-py/. Runs go to --run-dir "
+               "(default runs/<task>-<net>-seed<seed>-<time>).")
+    p.add_argument("--task", choices=TASKS, default="psmnist", help="benchmark (default psmnist)")
+    p.add_argument("--net", default="sparse_combo",
+                   help="sparse_combo, svd_combo, organics, organics_static, lstm or rnn (default sparse_combo)")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float, help="Adam's initial learning rate")
+    p.add_argument("--weight-decay", type=float)
+    p.add_argument("--milestones", type=int, nargs="*", help="epochs after which lr is multiplied by gamma")
+    p.add_argument("--gamma", type=float)
+    p.add_argument("--grad-clip", type=float, help="clip the gradient norm (default: no clipping)")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--device", help="auto (default), cpu, cuda, cuda:1, ...")
+    p.add_argument("--data-root", help="data directory (default $RNNLAB_DATA or ./data)")
+    p.add_argument("--run-dir", help="where the run's files go")
+    p.add_argument("--val-fraction", type=float)
+    p.add_argument("--permutation-seed", type=int, help="seed of the psMNIST pixel order")
+    p.add_argument("--data-limit", type=int, help="use only this many training and test images")
+    p.add_argument("--standardize", action="store_true", help="standardise inputs per channel")
+    p.add_argument("--tensorboard", action="store_true", help="also log for TensorBoard")
+    p.add_argument("--no-monitor", action="store_true", help="skip the stability monitor after each epoch")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="a RunConfig field or a net option (repeatable)")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue a stopped run (--epochs extends it)")
+    p.add_argument("--seeds", type=int, nargs="+", help="repeat the run once per seed and summarise")
+    p.add_argument("--download", action="store_true", help="download MNIST or CIFAR10 if missing")
+    p.add_argument("--print-config", action="store_true", help="print the run's config as JSON and exit")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    return p
+
+
+def _value(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def parse_config(argv=None):
+    """The :class:`RunConfig` and the parsed arguments that ``argv`` describes (no training).
+
+    Examples
+    --------
+    >>> cfg, _ = parse_config(["--net", "lstm", "--task", "digits", "--set", "hidden_size=32", "--epochs", "5"])
+    >>> cfg.net, cfg.task, cfg.epochs, cfg.lr, cfg.net_options
+    ('lstm', 'digits', 5, 0.001, {'hidden_size': 32})
+    """
+    from .loop import RunConfig
+
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        cfg = RunConfig.paper(args.net, args.task)
+    except ValueError:
+        cfg = RunConfig(task=args.task, net=args.net)
+    changes = {field: getattr(args, flag) for flag, field in _FLAGS.items() if getattr(args, flag) is not None}
+    if args.standardize:
+        changes["standardize"] = True
+    if args.tensorboard:
+        changes["tensorboard"] = True
+    if args.no_monitor:
+        changes["monitor"] = False
+    fields = {f.name for f in dataclasses.fields(RunConfig)}
+    options = dict(cfg.net_options)
+    for item in args.set:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            parser.error(f"--set expects KEY=VALUE, got {item!r}")
+        if key in ("task", "net", "net_options"):
+            parser.error(f"--set {key}=... is not allowed; use --{key.replace('_', '-')}"
+                         if key != "net_options" else "--set net_options is not allowed; set each option")
+        if key in fields:
+            changes[key] = _value(text)
+        else:
+            options[key] = _value(text)
+    try:
+        cfg = cfg.replace(net_options=options, **changes)
+    except (TypeError, ValueError) as err:
+        parser.error(str(err))
+    return cfg, args
+
+
+def main(argv=None) -> int:
+    """Run ``rnnlab-train`` with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
+    from .data import DatasetError, download_cifar10, download_mnist
+    from .loop import TrainingDiverged, repeat, resume, train
+
+    cfg, args = parse_config(argv)
+    if args.print_config:
+        print(json.dumps(cfg.to_dict(), indent=2))
+        return 0
+    progress = not args.quiet
+    try:
+        if args.download and not args.resume:
+            if cfg.task in ("smnist", "psmnist"):
+                download_mnist(cfg.data_root)
+            elif cfg.task == "scifar10":
+                download_cifar10(cfg.data_root)
+        if args.resume:
+            result = resume(args.resume, epochs=args.epochs, progress=progress)
+        elif args.seeds:
+            result = repeat(cfg, args.seeds, progress=progress)
+            print(result)
+            for run in result.runs:
+                print(f"  {run}")
+            return 130 if any(r.status == "interrupted" for r in result.runs) else 0
+        else:
+            result = train(cfg, progress=progress)
+    except DatasetError as err:
+        print(f"rnnlab-train: {err}", file=sys.stderr)
+        return 1
+    except TrainingDiverged as err:
+        print(f"rnnlab-train: {err}", file=sys.stderr)
+        return 3
+    print(result)
+    print(f"run directory: {result.run_dir}")
+    if result.status == "interrupted":
+        print(f"interrupted; continue with: rnnlab-train --resume {result.run_dir}")
+        return 130
+    return 0
