@@ -1,3 +1,270 @@
 """Explorers for ORGaNICs: the 2-D circuit (main and rectified side by side) and the normalization pool."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from html import escape
+
+import ipywidgets
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import to_hex
+from matplotlib.ticker import FixedLocator, LogLocator, MaxNLocator, NullLocator
+
+from ..models.organics import contrast_response, ring_population
+from ..models.organics_circuit import circuit_2d, circuit_portrait
+from ..plots import _core as plots
+from ._core import Explorer, _freeze_for_redraws
+
+__all__ = ["circuit_explorer", "normalization_explorer"]
+
+
+def _slider(value, bounds, description, step=0.05):
+    return ipywidgets.FloatSlider(value=value, min=bounds[0], max=bounds[1], step=step, description=description,
+                                  readout_format=".2f", continuous_update=True)
+
+
+# ---------------------------------------------------------------------------------------------------
+# the two-dimensional circuit
+
+
+def _circuit_html(cps) -> str:
+    """Per model: the theorem's case and every fixed point with its kind (markers as in the figure)."""
+    from ._core import _MARKER_CHARS
+
+    blocks = []
+    for title, cp in zip(("main (Eq. 15)", "rectified (Eq. 101)"), cps):
+        rows = [f"<b>{title}</b>"]
+        if cp.regime is not None:
+            rows.append(f"<i>Thm {cp.regime.theorem}</i>: {escape(cp.regime.description)}")
+        for (y, a), kind in zip(cp.fixed_points.x, cp.fixed_points.kinds):
+            style = plots.KIND_STYLES[kind]
+            char = _MARKER_CHARS[style["marker"]][style["markerfacecolor"] == "white"]
+            rows.append(f"<span style='color:{to_hex(style['color'])}'>{char}</span> {kind} at "
+                        f"(y, a) = ({y:.3f}, {a:.3f})")
+        blocks.append("<br>".join(rows))
+    note = ("left: main model, right: rectified; horizontal y, vertical a; shading: log energy V of "
+            "App. H (main model, w_r = 1 only)")
+    return ("<div style='font-size:88%; line-height:1.3; max-width:32em'>" + "<br><br>".join(blocks)
+            + f"<br><span style='color:#666'>{note}</span></div>")
+
+
+class _CircuitView:
+    """Two phase portraits (main, rectified) with an energy image each, moved in place by :meth:`draw`."""
+
+    def __init__(self, fig, cps, ylim, alim):
+        axes = fig.subplots(1, 2, sharey=True)
+        self.portraits, self.images = [], []
+        for ax, cp in zip(axes, cps):
+            self.portraits.append(plots._PortraitArtists(ax, cp.portrait))
+            image = ax.imshow(np.zeros((2, 2)), origin="lower", extent=(*ylim, *alim), aspect="auto",
+                              cmap="Blues_r", alpha=0.45, zorder=0, interpolation="bilinear")
+            self.images.append(image)
+            ax.set_xlabel("")
+            ax.set_ylabel("")
+        # Titles and labels live in the HTML key: text is most of a redraw, and is redrawn per event.
+        _freeze_for_redraws(fig, axes)
+        for ax in axes:
+            ax.xaxis.set_major_locator(MaxNLocator(3))
+            ax.yaxis.set_major_locator(MaxNLocator(3))
+        self.key = ipywidgets.HTML()
+        self.draw(cps)
+
+    def draw(self, cps) -> None:
+        for portrait, image, cp in zip(self.portraits, self.images, cps):
+            portrait.update(cp.portrait)
+            if cp.energy is None:
+                image.set_visible(False)
+            else:
+                logV = np.log10(cp.energy + 1e-12)
+                image.set_data(logV)
+                image.set_clim(np.percentile(logV, 1), logV.max())
+                image.set_visible(True)
+        self.key.value = _circuit_html(cps)
+
+
+def circuit_explorer(w_r: float = 2.0, b0: float = 0.5, sigma: float = 0.1, b: float = 0.5, w: float = 1.0,
+                     z: float = 1.0, tau_y: float = 2.0, tau_a: float = 2.0, *, ylim=(-1.5, 1.5), alim=(0.0, 1.5),
+                     n_grid: int = 15, n_nullcline: int = 81, w_r_range=(0.1, 4.0), gain_range=(0.05, 2.0),
+                     z_range=(-2.0, 2.0), tau_range=(0.5, 10.0)) -> Explorer:
+    """Explore the two-dimensional ORGaNICs circuit (Eq. 15), main and rectified (Eq. 101) side by side.
+
+    Sliders set ``w_r, b0, sigma, b, w, z, tau_y, tau_a``. Each event computes, for both models,
+    :func:`rnnlab.models.organics_circuit.circuit_portrait`: the vector field, the nullclines, every
+    fixed point (from the quartic of Eq. 79, marked by kind) and, for the main model at ``w_r = 1``,
+    the energy of App. H as shading; the key beside the sliders names the case of Theorem 5.1 or 5.2
+    and lists the fixed points. Everything is updated in place.
+
+    The defaults are Fig. 1b (``w_r = 2``, ``b0 = 0.5``, ``sigma = 0.1``, ``b = 0.5``, ``w = z = 1``,
+    ``tau = 2`` ms): three fixed points in the main model, one in the rectified.
+
+    Parameters
+    ----------
+    w_r, b0, sigma, b, w, z, tau_y, tau_a : float
+        Initial values.
+    ylim, alim : (float, float)
+        The window (fixed, so that the artists are moved rather than rebuilt).
+    n_grid, n_nullcline : int
+        Arrows per axis; grid per axis of the nullclines and the energy.
+    w_r_range, gain_range, z_range, tau_range : (float, float)
+        Slider ranges (``gain_range`` for ``b0, sigma, b, w``).
+
+    Returns
+    -------
+    Explorer
+        ``explorer.result`` is ``(main, rectified)``, two
+        :class:`~rnnlab.models.organics_circuit.CircuitPortrait`.
+
+    Examples
+    --------
+    >>> ex = circuit_explorer()
+    >>> [cp.fixed_points.kinds for cp in ex.result]
+    [('unstable focus', 'saddle', 'stable focus'), ('stable focus',)]
+    >>> ex.update(b0=1.0, sigma=1.0)                      # Fig. 1c: b0 sigma > 1 - 1/w_r
+    >>> [len(cp.fixed_points) for cp in ex.result]
+    [1, 1]
+    """
+    circuit_2d(w_r, b0, sigma, b, w, z, tau_y, tau_a)  # bad values raise here, before sliders clip them
+    controls = {
+        "w_r": _slider(w_r, w_r_range, "w_r"),
+        "b0": _slider(b0, gain_range, "b0", 0.01), "sigma": _slider(sigma, gain_range, "sigma", 0.01),
+        "b": _slider(b, gain_range, "b", 0.01), "w": _slider(w, gain_range, "w", 0.01),
+        "z": _slider(z, z_range, "z"),
+        "tau_y": _slider(tau_y, tau_range, "tau_y", 0.1), "tau_a": _slider(tau_a, tau_range, "tau_a", 0.1),
+    }
+
+    def compute(w_r, b0, sigma, b, w, z, tau_y, tau_a):
+        return tuple(
+            circuit_portrait(circuit_2d(w_r, b0, sigma, b, w, z, tau_y, tau_a, rectified=rect), ylim, alim,
+                             n_grid=n_grid, n_nullcline=n_nullcline)
+            for rect in (False, True)
+        )
+
+    values = {name: control.value for name, control in controls.items()}
+    first = compute(**values)
+    with plt.ioff():
+        fig = plt.figure(figsize=(9.0, 4.0), layout="constrained")
+    view = _CircuitView(fig, first, first[0].portrait.xlim, first[0].portrait.ylim)
+    return Explorer(controls, compute, view.draw, fig, columns=2, extras=[view.key])
+
+
+# ---------------------------------------------------------------------------------------------------
+# the normalization pool
+
+
+def _pool_html(model, rates, c50) -> str:
+    peak = int(np.argmax(model.z))
+    return ("<div style='font-size:90%; line-height:1.35'>"
+            "<i>left</i>: drive z<sub>i</sub> against preferred angle (deg), and the pool W of the most driven "
+            "neuron (purple, scaled); <i>middle</i>: steady responses y<sub>i</sub><sup>+</sup> (Eq. 2); "
+            "<i>right</i>: the most driven neuron's response against contrast, now in red<br>"
+            f"<b>{model.n_neurons} neurons</b>, pool of neuron {peak}: sum W = {model.W[peak].sum():.3f}<br>"
+            f"peak response y<sup>+</sup> = {rates.max():.3f}; population total = {rates.sum():.3f}<br>"
+            f"preferred neuron: half-saturation contrast c<sub>50</sub> = {c50:.3g}</div>")
+
+
+class _PoolView:
+    """Drive, steady responses and the preferred neuron's contrast-response curve, moved in place."""
+
+    def __init__(self, fig, result):
+        ax_drive, ax_rate, ax_curve = fig.subplots(1, 3)
+        model, rates, curve, contrast = result
+        deg = np.degrees(2 * np.pi * np.arange(model.n_neurons) / model.n_neurons)
+        (self.drive,) = ax_drive.plot(deg, model.z, "o-", color="0.4", markersize=3)
+        (self.pool,) = ax_drive.plot(deg, np.zeros_like(deg), color="tab:purple", linewidth=1.2,
+                                     label="pool of the preferred neuron (scaled)")
+        (self.rates,) = ax_rate.plot(deg, rates, "o-", color="tab:blue", markersize=3)
+        (self.curve,) = ax_curve.plot(curve.contrasts, curve.y_plus[:, 0], color="tab:blue")
+        (self.now,) = ax_curve.plot([contrast], [0.0], "o", color="tab:red")
+        ax_curve.set_xscale("log")
+        # Titles and axis labels live in the HTML key: text is most of a redraw, and is redrawn per event.
+        for ax in (ax_drive, ax_rate):
+            ax.set_xlim(-10, 370)
+        self.axes = (ax_drive, ax_rate, ax_curve)
+        _freeze_for_redraws(fig, self.axes)
+        for ax in self.axes:
+            ax.yaxis.set_major_locator(MaxNLocator(3))
+        for ax in (ax_drive, ax_rate):
+            ax.xaxis.set_major_locator(FixedLocator([0, 180, 360]))
+        ax_curve.xaxis.set_major_locator(LogLocator(numticks=3))
+        ax_curve.xaxis.set_minor_locator(NullLocator())  # a log axis' minor ticks cost a third of a redraw
+        self.key = ipywidgets.HTML()
+        self.draw(result)
+
+    def draw(self, result) -> None:
+        model, rates, curve, contrast = result
+        peak = int(np.argmax(model.z))
+        self.drive.set_ydata(model.z)
+        top = max(model.z.max(), 1e-9)
+        self.pool.set_ydata(top * model.W[peak] / model.W[peak].max())
+        self.rates.set_ydata(rates)
+        y = curve.y_plus[:, 0]
+        self.curve.set_ydata(y)
+        self.now.set_data([contrast], [rates[peak]])
+        self.axes[0].set_ylim(-0.05 * top, 1.1 * top)
+        self.axes[1].set_ylim(0.0, 1.1 * max(rates.max(), 1e-9))
+        self.axes[2].set_ylim(0.0, 1.1 * max(y.max(), rates[peak], 1e-9))
+        half = 0.5 * y[-1]
+        c50 = float(np.interp(half, y, curve.contrasts)) if np.all(np.diff(y) >= 0) else float("nan")
+        self.key.value = _pool_html(model, rates, c50)
+
+
+def normalization_explorer(n: int = 24, stimulus: float = 90.0, contrast: float = 1.0, tuning_width: float = 30.0,
+                           pool_width: float = 60.0, sigma: float = 0.2, *, contrasts=None) -> Explorer:
+    """Explore divisive normalization in a tuned population: ``n`` ORGaNICs neurons on a ring.
+
+    Sliders set the stimulus angle, its contrast, the tuning width, the normalization pool width
+    (angles in degrees) and ``sigma``. Each event builds
+    :func:`rnnlab.models.organics.ring_population` and shows the drive ``z_i`` with the pool of the most
+    driven neuron, the steady responses ``y_i^+`` (Eq. 2, from Eq. 4 with ``W_r = I``), and that
+    neuron's contrast-response curve with the current contrast marked.
+
+    Parameters
+    ----------
+    n : int
+        Neurons on the ring.
+    stimulus, contrast, tuning_width, pool_width, sigma : float
+        Initial values (angles in degrees).
+    contrasts : array_like, optional
+        Contrasts of the curve; default 25 values from 0.01 to 100.
+
+    Returns
+    -------
+    Explorer
+        ``explorer.result`` is ``(model, rates, curve, contrast)``.
+
+    Examples
+    --------
+    >>> ex = normalization_explorer(n=12, stimulus=0.0)
+    >>> model, rates, _, _ = ex.result
+    >>> int(np.argmax(rates)), bool(np.allclose(rates, (model.fixed_point()[:12].clip(0)) ** 2))
+    (0, True)
+    """
+    contrasts = np.geomspace(1e-2, 1e2, 25) if contrasts is None else np.asarray(contrasts, dtype=float)
+    # bad values raise here, before sliders clip them
+    ring_population(n, np.radians(stimulus), contrast=contrast, tuning_width=np.radians(tuning_width),
+                    pool_width=np.radians(pool_width), sigma=sigma)
+    controls = {
+        "stimulus": _slider(stimulus, (0.0, 360.0), "stimulus", 5.0),
+        "contrast": ipywidgets.FloatLogSlider(value=contrast, base=10, min=-2, max=2, step=0.05,
+                                              description="contrast", continuous_update=True),
+        "tuning_width": _slider(tuning_width, (5.0, 120.0), "tuning", 1.0),
+        "pool_width": _slider(pool_width, (2.0, 360.0), "pool width", 1.0),
+        "sigma": _slider(sigma, (0.01, 2.0), "sigma", 0.01),
+    }
+
+    def compute(stimulus, contrast, tuning_width, pool_width, sigma):
+        model = ring_population(n, np.radians(stimulus), contrast=contrast, tuning_width=np.radians(tuning_width),
+                                pool_width=np.radians(pool_width), sigma=sigma)
+        rates = model.firing_rates(model.fixed_point())[0]
+        peak = int(np.argmax(model.z))
+        unit = model.replace(z=model.z / max(contrast, 1e-300))  # the drive at contrast 1
+        curve = contrast_response(unit, contrasts)
+        curve = type(curve)(curve.contrasts, curve.y_plus[:, [peak]], curve.y_minus[:, [peak]], curve.converged)
+        return model, rates, curve, contrast
+
+    values = {name: control.value for name, control in controls.items()}
+    first = compute(**values)
+    with plt.ioff():
+        fig = plt.figure(figsize=(10.0, 3.3), layout="constrained")
+    view = _PoolView(fig, first)
+    return Explorer(controls, compute, view.draw, fig, columns=3, extras=[view.key])
