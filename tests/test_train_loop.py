@@ -18,6 +18,7 @@ from rnnlab.train.loop import (
     Callback,
     LivePlot,
     RunConfig,
+    StopAfter,
     TensorBoardLogger,
     TrainingDiverged,
     evaluate,
@@ -86,6 +87,13 @@ class StopAt(Callback):
             raise KeyboardInterrupt
 
 
+def test_stop_after_checks_its_arguments():
+    with pytest.raises(ValueError, match="epochs or seconds"):
+        StopAfter()
+    with pytest.raises(ValueError, match="epochs"):
+        StopAfter(epochs=0)
+
+
 def assert_same_state(a: nn.Module, b: nn.Module):
     sa, sb = a.state_dict(), b.state_dict()
     assert sa.keys() == sb.keys()
@@ -95,14 +103,16 @@ def assert_same_state(a: nn.Module, b: nn.Module):
 
 # --- resume -------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("stop", [StopAt(1), StopAt(2, batch=3)], ids=["after-epoch-1", "inside-epoch-2"])
-def test_resume_reaches_the_uninterrupted_result(tmp_path, stop):
+@pytest.mark.parametrize("stop, done", [(StopAfter(epochs=1), 1), (StopAt(2, batch=3), 1),
+                                        (StopAfter(seconds=1e-9), 0)],
+                         ids=["after-epoch-1", "inside-epoch-2", "inside-epoch-1"])
+def test_resume_reaches_the_uninterrupted_result(tmp_path, stop, done):
     data = toy_data()
     straight = train(tiny_model(), data, CFG, run_dir=tmp_path / "a", monitor=weight_norm, progress=False)
     stopped = train(tiny_model(), data, CFG, run_dir=tmp_path / "b", monitor=weight_norm, callbacks=[stop],
                     progress=False)
     assert stopped.status == "interrupted" and stopped.test is None
-    assert stopped.epochs_done == stop.epoch - (stop.batch is not None)
+    assert stopped.epochs_done == done
     assert load_checkpoint(tmp_path / "b" / "checkpoint.pt")["epoch"] == stopped.epochs_done
     resumed = resume(tmp_path / "b", model=tiny_model(seed=99), data=data, monitor=weight_norm, progress=False)
     assert resumed.status == "completed" and resumed.epochs_done == 3

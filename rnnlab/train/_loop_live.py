@@ -6,9 +6,10 @@ matplotlib, IPython and tensorboard are imported only when these callbacks are m
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
-__all__ = ["Callback", "LivePlot", "TensorBoardLogger"]
+__all__ = ["Callback", "LivePlot", "StopAfter", "TensorBoardLogger"]
 
 
 class Callback:
@@ -25,6 +26,48 @@ class Callback:
 
     def on_train_end(self, result) -> None:
         """After the run (completed or interrupted), with its :class:`RunResult`."""
+
+
+class StopAfter(Callback):
+    """Stop a run as a KeyboardInterrupt would, after ``epochs`` epochs or ``seconds`` of training.
+
+    The run returns with ``status="interrupted"`` and its last checkpoint, so :func:`resume`
+    continues it: time-boxed sessions (Kozachkov et al. 2022 trained within Colab's 24-hour limit,
+    A4.1.2) become one run in several pieces. The clock is checked after every batch; ``epochs``
+    counts the epochs completed in this call.
+
+    Examples
+    --------
+    >>> stop = StopAfter(epochs=2)
+    >>> stop.on_epoch_end({"epoch": 1})
+    >>> try:  # inside train() the interrupt ends the run with its checkpoint kept
+    ...     stop.on_epoch_end({"epoch": 2})
+    ... except KeyboardInterrupt as err:
+    ...     print(err)
+    StopAfter: 2 epochs done
+    """
+
+    def __init__(self, epochs: int | None = None, seconds: float | None = None):
+        if epochs is None and seconds is None:
+            raise ValueError("StopAfter needs epochs or seconds")
+        if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
+            raise ValueError(f"epochs must be a positive integer or None, got {epochs!r}")
+        if seconds is not None and not (isinstance(seconds, (int, float)) and seconds > 0):
+            raise ValueError(f"seconds must be a positive number or None, got {seconds!r}")
+        self.epochs, self.seconds = epochs, seconds
+        self._done, self._t0 = 0, None
+
+    def on_train_begin(self, config, run_dir) -> None:
+        self._done, self._t0 = 0, time.perf_counter()
+
+    def on_batch_end(self, epoch: int, batch: int, loss: float) -> None:
+        if self.seconds is not None and self._t0 is not None and time.perf_counter() - self._t0 > self.seconds:
+            raise KeyboardInterrupt(f"StopAfter: {self.seconds:g} s elapsed")
+
+    def on_epoch_end(self, row: dict) -> None:
+        self._done += 1
+        if self.epochs is not None and self._done >= self.epochs:
+            raise KeyboardInterrupt(f"StopAfter: {self._done} epochs done")
 
 
 class LivePlot(Callback):

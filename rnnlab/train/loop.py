@@ -45,7 +45,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .data import TASKS, SequenceData, Split, batches, load_task
-from ._loop_live import Callback, LivePlot, TensorBoardLogger
+from ._loop_live import Callback, LivePlot, StopAfter, TensorBoardLogger
 
 __all__ = [
     "RunConfig",
@@ -55,6 +55,7 @@ __all__ = [
     "TrainingDiverged",
     "Callback",
     "LivePlot",
+    "StopAfter",
     "TensorBoardLogger",
     "train",
     "resume",
@@ -617,8 +618,14 @@ def _fit(model, data: SequenceData, cfg: RunConfig, run_dir: Path | None, *, mon
                 metrics.append(row)
             save(epoch)
             epoch_bar.set_postfix(val_acc=f"{val.accuracy:.3f}", refresh=False)
-            for cb in callbacks:
-                getattr(cb, "on_epoch_end", lambda *a: None)(row)
+            stop = None
+            for cb in callbacks:  # every callback sees the epoch before a requested stop takes effect
+                try:
+                    getattr(cb, "on_epoch_end", lambda *a: None)(row)
+                except KeyboardInterrupt as err:
+                    stop = err
+            if stop is not None:
+                raise stop
     except KeyboardInterrupt:
         status = "interrupted"
         epoch = int(history[-1]["epoch"]) if history else start
