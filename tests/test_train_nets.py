@@ -25,8 +25,8 @@ from rnnlab.train.nets import (
 )
 
 SMALL = {
-    "sparse_combo": dict(n_modules=3, module_size=6, density=0.3, pre_scale=2.0, post_scale=0.9),
-    "svd_combo": dict(n_modules=3, module_size=4),
+    "sparse_combo": dict(n_modules=3, module_size=6, density=0.3, pre_scale=2.0, post_scale=0.9, coupling_std=0.5),
+    "svd_combo": dict(n_modules=3, module_size=4, coupling_std=0.5),
     "organics": dict(hidden_size=4),
     "organics_static": dict(hidden_size=5, seq_len=7),
     "lstm": dict(hidden_size=5),
