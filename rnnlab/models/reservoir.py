@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.linalg
 
 from ..activations import Activation, get_activation
 from ..meanfield import FrequencyResponse, default_frequencies
@@ -30,8 +29,14 @@ __all__ = [
     "readout_weights",
     "train_readout",
     "open_loop_gain",
+    "cross_gains",
+    "readout_coefficients",
     "frequency_response",
+    "impulse_response",
+    "Transient",
 ]
+
+MODAL_MIN_POINTS = 16  # above this many frequencies one eigendecomposition beats per-frequency solves
 
 # name -> sampler of unit-scale i.i.d. weights; meanfield.py integrates over the same laws.
 FEEDBACK_DISTRIBUTIONS = ("gaussian", "uniform")
@@ -387,7 +392,46 @@ def train_readout(reservoir, targets, *, ridge: float = 0.0, tol: float = 1e-10)
     return TrainedReservoir(ol.closed_loop(w_out), fps, fps.r @ w_out - fps.targets)
 
 
-def open_loop_gain(trained: TrainedReservoir, s, m: int = 0) -> np.ndarray:
+def _check_index(trained: TrainedReservoir, m) -> int:
+    M = trained.fixed_points.targets.size
+    if not isinstance(m, (int, np.integer)) or isinstance(m, bool) or not 0 <= m < M:
+        raise ValueError(f"m must be the index of a fixed point, an integer in [0, {M}), got {m!r}")
+    return int(m)
+
+
+def _resolvent_sums(J: np.ndarray, b: np.ndarray, C: np.ndarray, s: np.ndarray, method: str) -> np.ndarray:
+    """``C (s I - J)^-1 b`` for every ``s``: shape ``s.shape + (C.shape[0],)``.
+
+    ``"modal"``: one eigendecomposition ``J = V diag(lambda) V^-1`` (O(N^3) once), then
+    ``sum_i (C V)_i (V^-1 b)_i / (s - lambda_i)``, O(N) per frequency and output. Checked against
+    one direct solve at the ``s`` nearest the spectrum; if the eigenvectors are too ill-conditioned
+    to give 1e-8 there, it falls back to ``"direct"``: one LU solve per ``s``, O(N^3) each.
+    """
+    N = J.shape[0]
+    out = np.empty(s.shape + (C.shape[0],), dtype=complex)
+
+    def direct(sk):
+        return C @ np.linalg.solve(sk * np.eye(N) - J, b)
+
+    if method == "auto":
+        method = "modal" if s.size > MODAL_MIN_POINTS else "direct"
+    if method == "modal" and s.size > 1:
+        lam, V = np.linalg.eig(J)
+        residues = (C @ V) * np.linalg.solve(V, b.astype(complex))[None, :]  # (K, N)
+        flat = s.ravel()
+        out = (residues @ (1.0 / (flat[None, :] - lam[:, None]))).T.reshape(out.shape)
+        worst = np.unravel_index(np.argmin(np.min(np.abs(flat[:, None] - lam[None, :]), axis=1)), s.shape)
+        ref = direct(s[worst])
+        if np.max(np.abs(out[worst] - ref)) <= 1e-8 * max(np.max(np.abs(ref)), 1e-300):
+            return out
+    elif method not in ("modal", "direct"):
+        raise ValueError(f"method must be 'auto', 'modal' or 'direct', got {method!r}")
+    for idx, sk in np.ndenumerate(s):
+        out[idx] = direct(sk)
+    return out
+
+
+def open_loop_gain(trained: TrainedReservoir, s, m: int = 0, *, method: str = "auto") -> np.ndarray:
     """The exact finite-N open-loop gain ``G_OL(s) = w_out^T R' (s I + I - W R')^-1 w_FB``
     (Eqs. 5-6 with ``s = i omega``) at the ``m``-th fixed point.
 
@@ -402,37 +446,102 @@ def open_loop_gain(trained: TrainedReservoir, s, m: int = 0) -> np.ndarray:
         Laplace variable(s); ``s = 1j * omega`` for the frequency response.
     m : int
         Which fixed point.
+    method : {"auto", "modal", "direct"}
+        ``"modal"``: one eigendecomposition of the open-loop Jacobian, then O(N) per ``s`` (falls
+        back to ``"direct"`` if the eigenvectors are too ill-conditioned); ``"direct"``: one LU
+        solve per ``s``; ``"auto"`` (default): ``"modal"`` for more than
+        :data:`MODAL_MIN_POINTS` values of ``s`` (an eigendecomposition costs about as much as
+        that many LU solves).
 
     Returns
     -------
     ndarray, shape of ``s``, complex
     """
+    m = _check_index(trained, m)
     net = trained.reservoir
     d = net.phi.derivative(trained.fixed_points.x[m])  # R'
     s = np.asarray(s, dtype=complex)
-    M = np.eye(net.n) - net.W * d[None, :]  # I - W R'
-    c = net.w_out * d  # R' w_out
-    out = np.empty(s.shape, dtype=complex)
-    if s.size <= 3:
-        for idx, sk in np.ndenumerate(s):
-            out[idx] = c @ np.linalg.solve(M + sk * np.eye(net.n), net.w_fb)
-        return out
-    # Many frequencies: M = Q H Q^T once (O(N^3)); then each (H + sI) y = Q^T w_FB is a banded solve
-    # with one subdiagonal, O(N^2) per frequency.
-    H, Q = scipy.linalg.hessenberg(M, calc_q=True)
-    b, cq = Q.T @ net.w_fb, Q.T @ c
-    N, u = net.n, net.n - 1
-    ab = np.zeros((N + 1, N), dtype=complex)  # ab[u + i - j, j] = H[i, j]
-    i, j = np.nonzero(np.triu(np.ones((N, N)), -1))
-    ab[u + i - j, j] = H[i, j]
-    for idx, sk in np.ndenumerate(s):
-        ab_s = ab.copy()
-        ab_s[u] += sk
-        out[idx] = cq @ scipy.linalg.solve_banded((1, u), ab_s, b, check_finite=False)
-    return out
+    J = net.W * d[None, :] - np.eye(net.n)  # -I + W R'
+    return _resolvent_sums(J, net.w_fb, (net.w_out * d)[None, :], s, method)[..., 0]
 
 
-def frequency_response(trained: TrainedReservoir, omega=None, m: int = 0) -> FrequencyResponse:
+def cross_gains(trained: TrainedReservoir, s, m: int = 0, *, method: str = "auto") -> np.ndarray:
+    """The finite-N cross terms ``G_mk(s) = N^-1 r_k^T R'_m (s I - J_OL)^-1 w_FB`` of Eq. 17, one per
+    target ``k``, at the ``m``-th fixed point; ``open_loop_gain = cross_gains @ readout_coefficients``.
+
+    Returns
+    -------
+    ndarray, shape ``s.shape + (M,)``, complex
+    """
+    m = _check_index(trained, m)
+    net, fps = trained.reservoir, trained.fixed_points
+    d = net.phi.derivative(fps.x[m])
+    J = net.W * d[None, :] - np.eye(net.n)
+    return _resolvent_sums(J, net.w_fb, fps.r * d[None, :] / net.n, np.asarray(s, dtype=complex), method)
+
+
+def readout_coefficients(trained: TrainedReservoir) -> np.ndarray:
+    """The ``k`` of Eq. 16, ``w_out = N^-1 sum_m k_m r_m``: ``k = N (R R^T)^+ R w_out``, shape (M,)."""
+    R = trained.fixed_points.r
+    return trained.reservoir.n * np.linalg.pinv(R @ R.T) @ (R @ trained.reservoir.w_out)
+
+
+@dataclass(frozen=True, eq=False)
+class Transient:
+    """The linearised closed loop's response to a delta-like kick ``delta x(0) = eps w_FB``.
+
+    Attributes
+    ----------
+    t : ndarray, shape (T,)
+    z : ndarray, shape (T,)
+        Output deviation ``z(t) - A_m`` per unit ``eps``.
+    x : ndarray, shape (T, K)
+        Deviations of the neurons ``neurons`` per unit ``eps``.
+    neurons : ndarray of int, shape (K,)
+    """
+
+    t: np.ndarray
+    z: np.ndarray
+    x: np.ndarray
+    neurons: np.ndarray
+
+
+def impulse_response(trained: TrainedReservoir, t, m: int = 0, *, neurons=10, rng=None) -> Transient:
+    """Response of the trained closed loop (Eq. 4) at the ``m``-th fixed point to a unit delta in
+    the feedback drive, ``delta x(t) = e^{J_CL t} w_FB``, ``delta z = w_out^T R' delta x`` (the
+    inverse Laplace transform of ``G_CL``, Eq. 7; Fig. 1, middle column).
+
+    Parameters
+    ----------
+    trained : TrainedReservoir
+    t : array_like, shape (T,)
+        Non-negative times.
+    m : int
+        Which fixed point.
+    neurons : int or array_like of int
+        How many random neurons (drawn with ``rng``), or which.
+    rng : seed or numpy.random.Generator
+    """
+    m = _check_index(trained, m)
+    t = np.asarray(t, dtype=float)
+    if t.ndim != 1 or np.any(t < 0) or not np.all(np.isfinite(t)):
+        raise ValueError("t must be a 1-d array of finite non-negative times")
+    net = trained.reservoir
+    if isinstance(neurons, (int, np.integer)):
+        neurons = np.sort(np.random.default_rng(rng).choice(net.n, size=min(int(neurons), net.n), replace=False))
+    neurons = np.asarray(neurons, dtype=int)
+    lam, V = np.linalg.eig(trained.jacobian(m))
+    coef = np.linalg.solve(V, net.w_fb.astype(complex))  # (N,)
+    d = net.phi.derivative(trained.fixed_points.x[m])
+    E = np.exp(np.multiply.outer(t, lam)) * coef  # (T, N)
+    z = np.real(E @ ((net.w_out * d) @ V))
+    x = np.real(E @ V[neurons].T)
+    return Transient(t, z, x, neurons)
+
+
+def frequency_response(
+    trained: TrainedReservoir, omega=None, m: int = 0, *, method: str = "auto"
+) -> FrequencyResponse:
     """The exact finite-N open-loop gain of :func:`open_loop_gain` on ``s = i omega`` as a
     :class:`~rnnlab.meanfield.FrequencyResponse`, with its Nyquist count around ``1 + 0i``.
 
@@ -443,6 +552,8 @@ def frequency_response(trained: TrainedReservoir, omega=None, m: int = 0) -> Fre
         Non-negative increasing frequencies; default :func:`~rnnlab.meanfield.default_frequencies`.
     m : int
         Which fixed point.
+    method : {"auto", "modal", "direct"}
+        See :func:`open_loop_gain`.
     """
     omega = default_frequencies() if omega is None else np.asarray(omega, dtype=float)
-    return FrequencyResponse(omega, open_loop_gain(trained, 1j * omega, m))
+    return FrequencyResponse(omega, open_loop_gain(trained, 1j * omega, m, method=method))
