@@ -61,8 +61,8 @@ def test_energy_shading_only_where_app_h_defines_it():
 
 def test_normalization_events_show_the_steady_state():
     ex = normalization_explorer(n=16)
-    ax_drive, ax_rate, ax_curve = ex.fig.axes
-    lines = [ax_drive.lines[0], ax_rate.lines[0], ax_curve.lines[0]]
+    ax_tuning, ax_curve = ex.fig.axes
+    lines = [*ax_tuning.lines, *ax_curve.lines]
     figures = plt.get_fignums()
     for event in (dict(pool_width=10.0), dict(sigma=1.0, stimulus=45.0), dict(contrast=10.0)):
         ex.update(**event)
@@ -71,14 +71,17 @@ def test_normalization_events_show_the_steady_state():
                                 tuning_width=np.radians(v["tuning_width"]), pool_width=np.radians(v["pool_width"]),
                                 sigma=v["sigma"])
         rates = np.maximum(model.fixed_point()[:16], 0) ** 2
-        np.testing.assert_allclose(ax_rate.lines[0].get_ydata(), rates)
-        np.testing.assert_allclose(ax_drive.lines[0].get_ydata(), model.z)
+        drive, pool, shown = (line.get_ydata() for line in ax_tuning.lines)
+        np.testing.assert_allclose(shown, rates / rates.max())
+        np.testing.assert_allclose(drive, model.z / model.z.max())
         peak = int(np.argmax(model.z))
+        np.testing.assert_allclose(pool, model.W[peak] / model.W[peak].max())
         unit = model.replace(z=model.z / v["contrast"])
-        curve = contrast_response(unit, np.geomspace(1e-2, 1e2, 25))
-        np.testing.assert_allclose(ax_curve.lines[0].get_ydata(), curve.y_plus[:, peak])
-        np.testing.assert_allclose(ax_curve.lines[1].get_xydata(), [[v["contrast"], rates[peak]]])
-    assert [ax_drive.lines[0], ax_rate.lines[0], ax_curve.lines[0]] == lines and plt.get_fignums() == figures
+        curve = contrast_response(unit, np.geomspace(1e-2, 1e2, 25)).y_plus[:, peak]
+        np.testing.assert_allclose(ax_curve.lines[0].get_ydata(), curve / curve[-1])
+        np.testing.assert_allclose(ax_curve.lines[1].get_xydata(), [[v["contrast"], rates[peak] / curve[-1]]])
+        assert f"{rates.max():.4g}" in ex.widget.children[0].children[1].value
+    assert [*ax_tuning.lines, *ax_curve.lines] == lines and plt.get_fignums() == figures
     # a wider pool normalizes more: the peak response falls as the pool widens
     ex.update(pool_width=20.0)
     narrow = ex.result[1].max()

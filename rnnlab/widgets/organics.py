@@ -151,40 +151,47 @@ def circuit_explorer(w_r: float = 2.0, b0: float = 0.5, sigma: float = 0.1, b: f
 # the normalization pool
 
 
-def _pool_html(model, rates, c50) -> str:
+def _pool_html(model, rates, curve, c50) -> str:
     peak = int(np.argmax(model.z))
-    return ("<div style='font-size:90%; line-height:1.35'>"
-            "<i>left</i>: drive z<sub>i</sub> against preferred angle (deg), and the pool W of the most driven "
-            "neuron (purple, scaled); <i>middle</i>: steady responses y<sub>i</sub><sup>+</sup> (Eq. 2); "
-            "<i>right</i>: the most driven neuron's response against contrast, now in red<br>"
-            f"<b>{model.n_neurons} neurons</b>, pool of neuron {peak}: sum W = {model.W[peak].sum():.3f}<br>"
-            f"peak response y<sup>+</sup> = {rates.max():.3f}; population total = {rates.sum():.3f}<br>"
-            f"preferred neuron: half-saturation contrast c<sub>50</sub> = {c50:.3g}</div>")
+    return ("<div style='font-size:90%; line-height:1.35; max-width:34em'>"
+            "<i>left</i>, against preferred angle (deg), each relative to its peak: drive z<sub>i</sub> (grey), "
+            "pool weights of the most driven neuron (purple), steady responses y<sub>i</sub><sup>+</sup> "
+            "(blue, Eq. 2); <i>right</i>: the most driven neuron's response against contrast, relative to "
+            "its ceiling, now in red<br>"
+            f"<b>{model.n_neurons} neurons</b>; most driven: neuron {peak}, drive {model.z[peak]:.3f}, "
+            f"pool sum W = {model.W[peak].sum():.3f}<br>"
+            f"peak response y<sup>+</sup> = {rates.max():.4g}; population total = {rates.sum():.4g}; "
+            f"ceiling {curve.y_plus[-1, 0]:.4g}<br>"
+            f"half-saturation contrast c<sub>50</sub> = {c50:.3g}</div>")
 
 
 class _PoolView:
-    """Drive, steady responses and the preferred neuron's contrast-response curve, moved in place."""
+    """Tuning (drive, pool, responses) and the most driven neuron's contrast curve, moved in place.
+
+    Every curve is shown relative to its own peak, so the axes never rescale: with fixed limits the
+    tick labels stay put, and the absolute numbers go to the HTML key (text in the figure is most of
+    a redraw).
+    """
 
     def __init__(self, fig, result):
-        ax_drive, ax_rate, ax_curve = fig.subplots(1, 3)
+        ax_tuning, ax_curve = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1.0]})
         model, rates, curve, contrast = result
         deg = np.degrees(2 * np.pi * np.arange(model.n_neurons) / model.n_neurons)
-        (self.drive,) = ax_drive.plot(deg, model.z, "o-", color="0.4", markersize=3)
-        (self.pool,) = ax_drive.plot(deg, np.zeros_like(deg), color="tab:purple", linewidth=1.2,
-                                     label="pool of the preferred neuron (scaled)")
-        (self.rates,) = ax_rate.plot(deg, rates, "o-", color="tab:blue", markersize=3)
+        (self.drive,) = ax_tuning.plot(deg, deg * 0, "o-", color="0.55", markersize=3)
+        (self.pool,) = ax_tuning.plot(deg, deg * 0, color="tab:purple", linewidth=1.2)
+        (self.rates,) = ax_tuning.plot(deg, deg * 0, "o-", color="tab:blue", markersize=3)
         (self.curve,) = ax_curve.plot(curve.contrasts, curve.y_plus[:, 0], color="tab:blue")
         (self.now,) = ax_curve.plot([contrast], [0.0], "o", color="tab:red")
         ax_curve.set_xscale("log")
-        # Titles and axis labels live in the HTML key: text is most of a redraw, and is redrawn per event.
-        for ax in (ax_drive, ax_rate):
-            ax.set_xlim(-10, 370)
-        self.axes = (ax_drive, ax_rate, ax_curve)
+        ax_tuning.set_xlim(-10, 370)
+        ax_curve.set_xlim(curve.contrasts[0], curve.contrasts[-1])
+        for ax in (ax_tuning, ax_curve):
+            ax.set_ylim(-0.05, 1.08)
+        self.axes = (ax_tuning, ax_curve)
         _freeze_for_redraws(fig, self.axes)
         for ax in self.axes:
-            ax.yaxis.set_major_locator(MaxNLocator(3))
-        for ax in (ax_drive, ax_rate):
-            ax.xaxis.set_major_locator(FixedLocator([0, 180, 360]))
+            ax.yaxis.set_major_locator(FixedLocator([0.0, 0.5, 1.0]))
+        ax_tuning.xaxis.set_major_locator(FixedLocator([0, 90, 180, 270, 360]))
         ax_curve.xaxis.set_major_locator(LogLocator(numticks=3))
         ax_curve.xaxis.set_minor_locator(NullLocator())  # a log axis' minor ticks cost a third of a redraw
         self.key = ipywidgets.HTML()
@@ -193,19 +200,16 @@ class _PoolView:
     def draw(self, result) -> None:
         model, rates, curve, contrast = result
         peak = int(np.argmax(model.z))
-        self.drive.set_ydata(model.z)
-        top = max(model.z.max(), 1e-9)
-        self.pool.set_ydata(top * model.W[peak] / model.W[peak].max())
-        self.rates.set_ydata(rates)
+        self.drive.set_ydata(model.z / max(model.z.max(), 1e-300))
+        self.pool.set_ydata(model.W[peak] / model.W[peak].max())
+        self.rates.set_ydata(rates / max(rates.max(), 1e-300))
         y = curve.y_plus[:, 0]
-        self.curve.set_ydata(y)
-        self.now.set_data([contrast], [rates[peak]])
-        self.axes[0].set_ylim(-0.05 * top, 1.1 * top)
-        self.axes[1].set_ylim(0.0, 1.1 * max(rates.max(), 1e-9))
-        self.axes[2].set_ylim(0.0, 1.1 * max(y.max(), rates[peak], 1e-9))
+        ceiling = max(y[-1], 1e-300)
+        self.curve.set_ydata(y / ceiling)
+        self.now.set_data([contrast], [rates[peak] / ceiling])
         half = 0.5 * y[-1]
         c50 = float(np.interp(half, y, curve.contrasts)) if np.all(np.diff(y) >= 0) else float("nan")
-        self.key.value = _pool_html(model, rates, c50)
+        self.key.value = _pool_html(model, rates, curve, c50)
 
 
 def normalization_explorer(n: int = 24, stimulus: float = 90.0, contrast: float = 1.0, tuning_width: float = 30.0,
@@ -214,9 +218,10 @@ def normalization_explorer(n: int = 24, stimulus: float = 90.0, contrast: float 
 
     Sliders set the stimulus angle, its contrast, the tuning width, the normalization pool width
     (angles in degrees) and ``sigma``. Each event builds
-    :func:`rnnlab.models.organics.ring_population` and shows the drive ``z_i`` with the pool of the most
-    driven neuron, the steady responses ``y_i^+`` (Eq. 2, from Eq. 4 with ``W_r = I``), and that
-    neuron's contrast-response curve with the current contrast marked.
+    :func:`rnnlab.models.organics.ring_population` and shows, each relative to its peak, the drive
+    ``z_i`` with the pool of the most driven neuron and the steady responses ``y_i^+`` (Eq. 2, from
+    Eq. 4 with ``W_r = I``), and that neuron's contrast-response curve (relative to its ceiling) with
+    the current contrast marked; the absolute numbers are in the key beside the sliders.
 
     Parameters
     ----------
@@ -265,6 +270,6 @@ def normalization_explorer(n: int = 24, stimulus: float = 90.0, contrast: float 
     values = {name: control.value for name, control in controls.items()}
     first = compute(**values)
     with plt.ioff():
-        fig = plt.figure(figsize=(10.0, 3.3), layout="constrained")
+        fig = plt.figure(figsize=(9.0, 3.2), layout="constrained")
     view = _PoolView(fig, first)
     return Explorer(controls, compute, view.draw, fig, columns=3, extras=[view.key])
