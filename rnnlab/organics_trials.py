@@ -89,7 +89,8 @@ def random_organics(n: int, rng=None, *, max_singular_value: float = 1.0, z_norm
         return lo + (hi - lo) * (1.0 - rng.random(shape))  # on (lo, hi]: never the excluded 0
 
     return ORGaNICs(W=draw("W", (n, n)), z=z, b=draw("b"), b0=draw("b0"), sigma=draw("sigma"),
-                    tau_y=draw("tau_y"), tau_a=draw("tau_a"), W_r=max_singular_value * G / np.linalg.norm(G, 2))
+                    tau_y=draw("tau_y"), tau_a=draw("tau_a"),
+                    W_r=max_singular_value * G / np.linalg.norm(G, 2))
 
 
 def _stacked_field(x, P):
@@ -238,8 +239,10 @@ def stability_trials(n_neurons: int = 10, max_singular_values=(1.0, 2.0, 3.0), n
     ranges = _check_ranges(ranges)
     seed, gen = rng, np.random.default_rng(rng)
     n = n_neurons
-    models = [random_organics(n, gen, max_singular_value=s, ranges=ranges) for s in bounds for _ in range(n_trials)]
-    x0 = np.concatenate([gen.uniform(-1.0, 1.0, (len(models), n)), gen.uniform(0.0, 1.0, (len(models), n))], -1)
+    models = [random_organics(n, gen, max_singular_value=s, ranges=ranges)
+              for s in bounds for _ in range(n_trials)]
+    K = len(models)
+    x0 = np.concatenate([gen.uniform(-1.0, 1.0, (K, n)), gen.uniform(0.0, 1.0, (K, n))], axis=-1)  # (K, 2 n)
     x, residual, alive = _settle(models, x0, t_settle)
 
     S, N = bounds.size, n_trials

@@ -494,8 +494,10 @@ def test_normalization_curve_is_eq2_with_scaled_weights(seed, n, b):
     scales = np.array([0.0, 0.3, 1.0, 4.0])
     curve = normalization_curve(model, scales)
     for k, s in enumerate(scales):
-        np.testing.assert_allclose(curve.y_plus[k], normalization(model.z, s * model.W, model.sigma), rtol=1e-10)
-        np.testing.assert_allclose(curve.y_minus[k], normalization(-model.z, s * model.W, model.sigma), rtol=1e-10)
+        eq2_plus = normalization(model.z, s * model.W, model.sigma)
+        eq2_minus = normalization(-model.z, s * model.W, model.sigma)
+        np.testing.assert_allclose(curve.y_plus[k], eq2_plus, rtol=1e-10)
+        np.testing.assert_allclose(curve.y_minus[k], eq2_minus, rtol=1e-10)
     # without a pool (s = 0) each neuron reports (z / sigma)^2; stronger pools only suppress
     np.testing.assert_allclose(curve.y_plus[0] + curve.y_minus[0], (model.z / model.sigma) ** 2, rtol=1e-10)
     assert np.all(np.diff(curve.y_plus + curve.y_minus, axis=0) <= 1e-15)

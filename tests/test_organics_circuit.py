@@ -59,7 +59,7 @@ EXPECTED = {
 
 @pytest.mark.parametrize("z, rectified, panel", list(EXPECTED), ids=lambda v: str(v))
 def test_figures_1_and_2_fixed_points(z, rectified, panel):
-    """Fig. 1 (z = 1) and Fig. 2 (z = -1): b = 0.5, tau = 2 ms, w = 1, panels (a)-(c) main, (d)-(f) rectified."""
+    """Fig. 1 (z = 1) and Fig. 2 (z = -1): b = 0.5, tau = 2 ms, w = 1; (a)-(c) main, (d)-(f) rectified."""
     w_r, b0, sigma = PANELS[panel]
     model = circuit_2d(w_r, b0, sigma, b=0.5, w=1.0, z=z, tau_y=2.0, tau_a=2.0, rectified=rectified)
     fps = circuit_fixed_points(model)
@@ -91,7 +91,8 @@ def test_figure_3_time_constants_move_eigenvalues_not_the_fixed_point(tau_a, tau
     assert fps.kinds == ("stable focus",)
     a_s = 0.25 * 0.01 + 0.25
     np.testing.assert_allclose(fps.x[0], [0.5 / np.sqrt(a_s), a_s], rtol=1e-12)
-    identity = ORGaNICs(W=[[1.0]], z=[1.0], b=0.5, b0=0.5, sigma=0.1, tau_y=tau_y, tau_a=tau_a, rectified=True)
+    identity = ORGaNICs(W=[[1.0]], z=[1.0], b=0.5, b0=0.5, sigma=0.1, tau_y=tau_y, tau_a=tau_a,
+                        rectified=True)
     np.testing.assert_allclose(np.sort_complex(fps.eigenvalues[0]),
                                np.sort_complex(fully_normalized_eigenvalues(identity)), rtol=1e-10)
 
@@ -136,7 +137,8 @@ def test_reduction_agrees_with_newton_from_a_dense_grid(w_r, params):
     model = circuit(w_r, params)
     fps = circuit_fixed_points(model)
     top_y, top_a = 1.5 * np.abs(fps.x[:, 0]).max() + 0.1, 1.5 * fps.x[:, 1].max() + 0.1
-    grid = np.stack(np.meshgrid(np.linspace(-top_y, top_y, 25), np.geomspace(1e-4, top_a, 25)), -1).reshape(-1, 2)
+    grid = np.stack(np.meshgrid(np.linspace(-top_y, top_y, 25), np.geomspace(1e-4, top_a, 25)), -1)
+    grid = grid.reshape(-1, 2)
     newton = find_fixed_points(model, np.concatenate([grid, fps.x]))
     assert len(newton) == len(fps)
     np.testing.assert_allclose(newton.x, fps.x, atol=1e-7 * (1 + np.abs(fps.x).max()))
@@ -183,7 +185,8 @@ def random_circuit(seed, n):
     rng = np.random.default_rng(seed)
     z = rng.choice([-1, 1], n) * rng.uniform(0.1, 1.5, n)
     return ORGaNICs(W=rng.uniform(0, 1.5, (n, n)), z=z, b=rng.uniform(0.2, 2, n), b0=rng.uniform(0.2, 2, n),
-                    sigma=rng.uniform(0.05, 1.5, n), tau_y=rng.uniform(0.2, 3, n), tau_a=rng.uniform(0.2, 3, n))
+                    sigma=rng.uniform(0.05, 1.5, n), tau_y=rng.uniform(0.2, 3, n),
+                    tau_a=rng.uniform(0.2, 3, n))
 
 
 @given(seed=seeds, n=st.integers(1, 6))
@@ -197,7 +200,7 @@ def test_energy_weights_make_T_B_positive_definite(seed, n):
 
 @given(seed=seeds, n=st.integers(1, 5))
 def test_linearized_energy_is_a_lyapunov_function_of_the_linearisation(seed, n):
-    """Eq. 125: V = d^T P d with J^T P + P J <= 0 (it is -v^T (T B + B^T T) v in the coordinates of Eq. 124)."""
+    """Eq. 125: V = d^T P d with J^T P + P J <= 0 (-v^T (T B + B^T T) v in the coordinates of Eq. 124)."""
     model = random_circuit(seed, n)
     x_s = model.fixed_point()
     P = np.stack([energy_gradient(model, x_s + e, linearized=True) for e in np.eye(2 * n)], axis=1) / 2
@@ -206,13 +209,14 @@ def test_linearized_energy_is_a_lyapunov_function_of_the_linearisation(seed, n):
     J = model.jacobian(0.0, x_s)
     Q = J.T @ P + P @ J
     assert np.linalg.eigvalsh(Q).max() <= 1e-9 * np.abs(Q).max()
-    assert energy(model, x_s) <= 1e-28 * (1 + np.abs(x_s).max()) and energy(model, x_s, linearized=True) == 0.0
+    assert energy(model, x_s) <= 1e-28 * (1 + np.abs(x_s).max())
+    assert energy(model, x_s, linearized=True) == 0.0
 
 
 @given(params=circuit_params, eps=st.floats(1e-4, 1e-1))
 @settings(max_examples=20)
 def test_two_dimensional_energy_rate_is_eq131(params, eps):
-    """Eq. 131: along the linearisation, dV/dt of Eq. 129 (linearised) is -(2 y a_s - 3 a_s y_s + a y_s)^2 (...)."""
+    """Eq. 131: dV/dt of the linearised Eq. 129, linearised flow: -(2 y a_s - 3 a_s y_s + a y_s)^2 (.)"""
     model = circuit(1.0, params)
     _, _, _, w, _, tau_y, tau_a = params
     x_s = model.fixed_point()
@@ -220,8 +224,8 @@ def test_two_dimensional_energy_rate_is_eq131(params, eps):
     d = eps * np.array([np.cos(7 * eps), np.sin(7 * eps)]) * (1 + np.abs(x_s))
     y, a = x_s + d
     rate = energy_gradient(model, x_s + d, linearized=True) @ (model.jacobian(0.0, x_s) @ d)
-    eq131 = -((2 * y * a_s - 3 * a_s * y_s + a * y_s) ** 2 * (np.sqrt(a_s) * tau_a - w * y_s**2 * tau_y + tau_y)
-              / (2 * a_s * tau_a * tau_y))
+    eq131 = -((2 * y * a_s - 3 * a_s * y_s + a * y_s) ** 2
+              * (np.sqrt(a_s) * tau_a - w * y_s**2 * tau_y + tau_y) / (2 * a_s * tau_a * tau_y))
     assert rate == pytest.approx(eq131, rel=1e-7, abs=1e-14)
     assert eq131 <= 0
 

@@ -50,7 +50,8 @@ def test_frozen_gains_give_the_circuit_of_eq14(seed, n):
     rng = np.random.default_rng(seed)
     y, a, b, b0 = rng.normal(size=n), rng.normal(size=n), rng.uniform(0.1, 1, n), rng.uniform(0.1, 1, n)
     f = model.vector_field(0.0, np.concatenate([y, a, b, b0]))
-    circuit = ORGaNICs(W=model.W, z=model.z, b=b, b0=b0, sigma=model.sigma, tau_y=model.tau_y, tau_a=model.tau_a)
+    circuit = ORGaNICs(W=model.W, z=model.z, b=b, b0=b0, sigma=model.sigma, tau_y=model.tau_y,
+                       tau_a=model.tau_a)
     np.testing.assert_allclose(f[:2 * n], circuit.vector_field(0.0, np.concatenate([y, a])), atol=1e-14)
     s_b = model.u_b + model.W_by @ y + model.W_ba @ a
     np.testing.assert_allclose(f[2 * n:3 * n], (-b + 1 / (1 + np.exp(-s_b))) / model.tau_b, atol=1e-14)
@@ -101,7 +102,8 @@ def test_fixed_point_with_feedback_is_self_consistent(seed):
 
 @pytest.mark.parametrize("changes, name", [
     ({"tau_b": 0.0}, "tau_b"), ({"tau_b0": [1.0, -1.0]}, "tau_b0"), ({"W_by": np.ones((3, 3))}, "W_by"),
-    ({"u_b": [1.0, 2.0, 3.0]}, "u_b"), ({"W_b0a": [[np.nan, 0], [0, 0]]}, "W_b0a"), ({"sigma": -1.0}, "sigma"),
+    ({"u_b": [1.0, 2.0, 3.0]}, "u_b"), ({"W_b0a": [[np.nan, 0], [0, 0]]}, "W_b0a"),
+    ({"sigma": -1.0}, "sigma"),
 ])
 def test_bad_parameters_name_the_argument(changes, name):
     with pytest.raises(ValueError, match=rf"^{name}"):

@@ -29,7 +29,8 @@ def test_algorithm2_start_is_eqs_115_116(seed, n):
     bz, c = model.b * model.z, model.b0**2 * model.sigma**2
     d = lambda m: lam - lam**2 + lam**2 * m  # noqa: E731
     a0 = c + model.W @ ((W_r @ bz / d(np.sqrt(c))) ** 2 * c)
-    np.testing.assert_allclose(result.iterates[0], np.concatenate([W_r @ bz / d(np.sqrt(a0)), a0]), rtol=1e-12)
+    y0 = W_r @ bz / d(np.sqrt(a0))
+    np.testing.assert_allclose(result.iterates[0], np.concatenate([y0, a0]), rtol=1e-12)
     assert result.lambda_m == pytest.approx(lam)
 
 

@@ -29,7 +29,8 @@ def test_circuit_portrait_marks_every_fixed_point_by_kind():
     cp = circuit_portrait(circuit_2d(2.0, 0.5, 0.1), (-1.5, 1.5), (0.0, 1.0), n_grid=9, n_nullcline=61)
     ax = plots.circuit_portrait(cp)
     for kind in set(cp.fixed_points.kinds):
-        np.testing.assert_allclose(_points(ax, kind), cp.fixed_points.x[np.array(cp.fixed_points.kinds) == kind])
+        mine = np.array(cp.fixed_points.kinds) == kind
+        np.testing.assert_allclose(_points(ax, kind), cp.fixed_points.x[mine])
         line = next(line for line in ax.lines if line.get_label() == kind)
         assert line.get_marker() == plots.KIND_STYLES[kind]["marker"]
     assert cp.energy is None and not any("energy" in line.get_label() for line in ax.lines)

@@ -27,7 +27,8 @@ def _marked(ax):
                   if line.get_linestyle() == "None")
 
 
-@pytest.mark.parametrize("event", [dict(w_r=0.5), dict(z=-1.0), dict(b0=1.0, sigma=1.0), dict(w_r=1.0, tau_a=8.0)])
+@pytest.mark.parametrize("event", [{"w_r": 0.5}, {"z": -1.0}, {"b0": 1.0, "sigma": 1.0},
+                                   {"w_r": 1.0, "tau_a": 8.0}])
 def test_circuit_events_redraw_the_fixed_points_of_both_models(event):
     ex = circuit_explorer(**SMALL)
     quivers = [ax.collections[0] for ax in ex.fig.axes]
@@ -35,8 +36,8 @@ def test_circuit_events_redraw_the_fixed_points_of_both_models(event):
     ex.update(**event)
     v = ex.values
     for ax, rectified in zip(ex.fig.axes, (False, True)):
-        fps = circuit_fixed_points(circuit_2d(v["w_r"], v["b0"], v["sigma"], v["b"], v["w"], v["z"], v["tau_y"],
-                                              v["tau_a"], rectified=rectified))
+        fps = circuit_fixed_points(circuit_2d(v["w_r"], v["b0"], v["sigma"], v["b"], v["w"], v["z"],
+                                              v["tau_y"], v["tau_a"], rectified=rectified))
         inside = (np.abs(fps.x[:, 0]) <= 1.5) & (fps.x[:, 1] <= 1.5)
         expected = sorted((k, *x) for k, x, keep in zip(fps.kinds, fps.x, inside) if keep)
         got = _marked(ax)
@@ -68,8 +69,8 @@ def test_normalization_events_show_the_steady_state():
         ex.update(**event)
         v = ex.values
         model = ring_population(16, np.radians(v["stimulus"]), contrast=v["contrast"],
-                                tuning_width=np.radians(v["tuning_width"]), pool_width=np.radians(v["pool_width"]),
-                                sigma=v["sigma"])
+                                tuning_width=np.radians(v["tuning_width"]),
+                                pool_width=np.radians(v["pool_width"]), sigma=v["sigma"])
         rates = np.maximum(model.fixed_point()[:16], 0) ** 2
         drive, pool, shown = (line.get_ydata() for line in ax_tuning.lines)
         np.testing.assert_allclose(shown, rates / rates.max())

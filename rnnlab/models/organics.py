@@ -298,7 +298,7 @@ def _residuals(model, bz, c, y, a):
 
 
 def _lambda_max(W_r) -> float:
-    """The "maximum eigenvalue" of ``W_r`` in Eq. 115: the real part of the eigenvalue of largest real part."""
+    """The "maximum eigenvalue" of ``W_r`` in Eq. 115: the largest real part of its eigenvalues."""
     return float(np.max(np.linalg.eigvals(W_r).real))
 
 
@@ -335,8 +335,10 @@ def iterate_fixed_point(model: ORGaNICs, *, tol: float = 1e-10, max_iter: int = 
     --------
     >>> m = ORGaNICs(W=np.full((2, 2), 0.5), z=[0.6, 0.3], W_r=[[0.6, -0.8], [0.8, 0.6]])  # a rotation
     >>> result = iterate_fixed_point(m, init="algorithm2")
-    >>> result.converged, result.lambda_m, result.iterations, bool(np.allclose(m.vector_field(0.0, result.x), 0.0))
-    (True, 0.6, 9, True)
+    >>> result.converged, result.lambda_m, result.iterations
+    (True, 0.6, 9)
+    >>> bool(np.allclose(m.vector_field(0.0, result.x), 0.0))
+    True
     """
     if not isinstance(model, ORGaNICs):
         raise ValueError(f"model must be an ORGaNICs, got {type(model).__name__}")
@@ -428,7 +430,8 @@ def contrast_response(model: ORGaNICs, contrasts) -> ContrastResponse:
         raise ValueError(f"model must be an ORGaNICs circuit, got {type(model).__name__}")
     c = np.asarray(contrasts, dtype=float)
     if c.ndim != 1 or c.size == 0 or not np.all(np.isfinite(c)) or np.any(c < 0):
-        raise ValueError(f"contrasts must be a non-empty 1-D array of non-negative numbers, got {contrasts!r}")
+        raise ValueError(f"contrasts must be a non-empty 1-D array of non-negative numbers, "
+                         f"got {contrasts!r}")
     z0 = model._constant_drive("a contrast-response curve")
     n = model.n_neurons
     y_plus, y_minus, converged = np.empty((c.size, n)), np.empty((c.size, n)), np.ones(c.size, dtype=bool)

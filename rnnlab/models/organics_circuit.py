@@ -37,7 +37,8 @@ __all__ = ["circuit_2d", "quartic_coefficients", "CircuitFixedPoints", "circuit_
 
 
 def circuit_2d(w_r: float = 1.0, b0: float = 0.5, sigma: float = 0.1, b: float = 0.5, w: float = 1.0,
-               z: float = 1.0, tau_y: float = 2.0, tau_a: float = 2.0, *, rectified: bool = False) -> ORGaNICs:
+               z: float = 1.0, tau_y: float = 2.0, tau_a: float = 2.0, *,
+               rectified: bool = False) -> ORGaNICs:
     """The circuit of Eq. 15 (Eq. 101 if ``rectified``) as an :class:`ORGaNICs` with ``n = 1``.
 
     The defaults are Fig. 1's common parameters (``b = 0.5``, ``tau_y = tau_a = 2`` ms, ``w = 1``,
@@ -57,8 +58,9 @@ def circuit_2d(w_r: float = 1.0, b0: float = 0.5, sigma: float = 0.1, b: float =
 
 def _scalars(model):
     if not isinstance(model, ORGaNICs) or model.n_neurons != 1:
+        got = f" with n = {model.n}" if isinstance(model, ORGaNICs) else ""
         raise ValueError("model must be a two-dimensional ORGaNICs (one y and one a neuron), "
-                         f"got {type(model).__name__}" + (f" with n = {model.n}" if isinstance(model, ORGaNICs) else ""))
+                         f"got {type(model).__name__}{got}")
     if callable(model.z):
         raise ValueError("model.z must be constant for its fixed points, got a callable z(t)")
     return (float(model.W_r[0, 0]), float(model.b0[0]), float(model.sigma[0]), float(model.b[0]),
@@ -176,7 +178,8 @@ def circuit_fixed_points(model: ORGaNICs) -> CircuitFixedPoints:
     if len(x):
         x = _polish(model, x)
         # a double root (a saddle-node) gives two copies: keep one
-        keep = [i for i in range(len(x)) if not any(np.allclose(x[i], x[j], rtol=1e-7, atol=1e-10) for j in range(i))]
+        keep = [i for i in range(len(x))
+                if not any(np.allclose(x[i], x[j], rtol=1e-7, atol=1e-10) for j in range(i))]
         x = x[keep]
         x = x[np.argsort(x[:, 0], kind="stable")]
     eig = np.linalg.eigvals(model.jacobian(0.0, x)) if len(x) else np.zeros((0, 2), complex)
@@ -225,7 +228,8 @@ def regime(model: ORGaNICs) -> Regime:
         raise ValueError("model.z must be non-zero: Theorems 5.1 and 5.2 are stated for z > 0 and z < 0")
     if w_r <= 1:
         return Regime("5.1", float("nan"), False, (1,),
-                      "contracting recurrence (w_r <= 1): one fixed point, asymptotically stable, y_s of the sign of z")
+                      "contracting recurrence (w_r <= 1): one fixed point, asymptotically stable, "
+                      "y_s of the sign of z")
     threshold = 1.0 - 1.0 / w_r
     above = b0 * sigma > threshold
     extra = not above and not (model.rectified and z > 0)

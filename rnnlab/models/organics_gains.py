@@ -139,7 +139,7 @@ class GainORGaNICs(ModelBase):
         its conventions at the kinks; ``f' = f (1 - f)``.
         """
         x = np.asarray(x, dtype=float)
-        y, a, b, b0 = self.split(x)
+        y, a, _, b0 = self.split(x)
         m = self.n_neurons
         J = np.zeros(x.shape[:-1] + (4 * m, 4 * m))
         J[..., :2 * m, :2 * m] = self.circuit.jacobian(t, x[..., :2 * m])

@@ -19,8 +19,8 @@ __all__ = ["circuit_explorer", "normalization_explorer"]
 
 
 def _slider(value, bounds, description, step=0.05):
-    return ipywidgets.FloatSlider(value=value, min=bounds[0], max=bounds[1], step=step, description=description,
-                                  readout_format=".2f", continuous_update=True)
+    return ipywidgets.FloatSlider(value=value, min=bounds[0], max=bounds[1], step=step,
+                                  description=description, readout_format=".2f", continuous_update=True)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -83,7 +83,8 @@ class _CircuitView:
 
 
 def circuit_explorer(w_r: float = 2.0, b0: float = 0.5, sigma: float = 0.1, b: float = 0.5, w: float = 1.0,
-                     z: float = 1.0, tau_y: float = 2.0, tau_a: float = 2.0, *, ylim=(-1.5, 1.5), alim=(0.0, 1.5),
+                     z: float = 1.0, tau_y: float = 2.0, tau_a: float = 2.0, *, ylim=(-1.5, 1.5),
+                     alim=(0.0, 1.5),
                      n_grid: int = 15, n_nullcline: int = 81, w_r_range=(0.1, 4.0), gain_range=(0.05, 2.0),
                      z_range=(-2.0, 2.0), tau_range=(0.5, 10.0)) -> Explorer:
     """Explore the two-dimensional ORGaNICs circuit (Eq. 15), main and rectified (Eq. 101) side by side.
@@ -154,7 +155,8 @@ def circuit_explorer(w_r: float = 2.0, b0: float = 0.5, sigma: float = 0.1, b: f
 def _pool_html(model, rates, curve, c50) -> str:
     peak = int(np.argmax(model.z))
     return ("<div style='font-size:90%; line-height:1.35; max-width:34em'>"
-            "<i>left</i>, against preferred angle (deg), each relative to its peak: drive z<sub>i</sub> (grey), "
+            "<i>left</i>, against preferred angle (deg), each relative to its peak: "
+            "drive z<sub>i</sub> (grey), "
             "pool weights of the most driven neuron (purple), steady responses y<sub>i</sub><sup>+</sup> "
             "(blue, Eq. 2); <i>right</i>: the most driven neuron's response against contrast, relative to "
             "its ceiling, now in red<br>"
@@ -175,7 +177,7 @@ class _PoolView:
 
     def __init__(self, fig, result):
         ax_tuning, ax_curve = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1.0]})
-        model, rates, curve, contrast = result
+        model, _, curve, contrast = result
         deg = np.degrees(2 * np.pi * np.arange(model.n_neurons) / model.n_neurons)
         (self.drive,) = ax_tuning.plot(deg, deg * 0, "o-", color="0.55", markersize=3)
         (self.pool,) = ax_tuning.plot(deg, deg * 0, color="tab:purple", linewidth=1.2)
@@ -212,8 +214,9 @@ class _PoolView:
         self.key.value = _pool_html(model, rates, curve, c50)
 
 
-def normalization_explorer(n: int = 24, stimulus: float = 90.0, contrast: float = 1.0, tuning_width: float = 30.0,
-                           pool_width: float = 60.0, sigma: float = 0.2, *, contrasts=None) -> Explorer:
+def normalization_explorer(n: int = 24, stimulus: float = 90.0, contrast: float = 1.0,
+                           tuning_width: float = 30.0, pool_width: float = 60.0, sigma: float = 0.2, *,
+                           contrasts=None) -> Explorer:
     """Explore divisive normalization in a tuned population: ``n`` ORGaNICs neurons on a ring.
 
     Sliders set the stimulus angle, its contrast, the tuning width, the normalization pool width
@@ -258,13 +261,15 @@ def normalization_explorer(n: int = 24, stimulus: float = 90.0, contrast: float 
     }
 
     def compute(stimulus, contrast, tuning_width, pool_width, sigma):
-        model = ring_population(n, np.radians(stimulus), contrast=contrast, tuning_width=np.radians(tuning_width),
-                                pool_width=np.radians(pool_width), sigma=sigma)
+        model = ring_population(n, np.radians(stimulus), contrast=contrast,
+                                tuning_width=np.radians(tuning_width), pool_width=np.radians(pool_width),
+                                sigma=sigma)
         rates = model.firing_rates(model.fixed_point())[0]
         peak = int(np.argmax(model.z))
         unit = model.replace(z=model.z / max(contrast, 1e-300))  # the drive at contrast 1
         curve = contrast_response(unit, contrasts)
-        curve = type(curve)(curve.contrasts, curve.y_plus[:, [peak]], curve.y_minus[:, [peak]], curve.converged)
+        curve = type(curve)(curve.contrasts, curve.y_plus[:, [peak]], curve.y_minus[:, [peak]],
+                            curve.converged)
         return model, rates, curve, contrast
 
     values = {name: control.value for name, control in controls.items()}
