@@ -1,3 +1,277 @@
 """Explorers for the mean-field theory of trained reservoirs: Nyquist plot, spectrum and predicted stability."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ipywidgets
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ..activations import Activation
+from ..meanfield import FrequencyResponse, default_frequencies
+from ..meanfield_targets import LocalGain, mean_field_targets
+from ..plots.meanfield import CRITICAL_POINT, FINITE_N_COLOR, MEAN_FIELD_COLOR
+from ._core import Explorer, _freeze_for_redraws
+
+__all__ = ["mean_field_explorer", "MeanFieldView", "PHIS"]
+
+#: The activations of the explorer's dropdown: the paper's tanh and its thresholded ReLU (Fig. 1C).
+PHIS = {"tanh": Activation("tanh"), "relu, threshold 0.1": Activation("relu", threshold=0.1)}
+
+
+def _parse_targets(text: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.replace(";", ",").split(",") if v.strip()]
+    except ValueError:
+        raise ValueError(f"other targets must be numbers separated by commas, got {text!r}") from None
+    if not all(np.isfinite(values)):
+        raise ValueError(f"other targets must be finite, got {text!r}")
+    return values
+
+
+@dataclass(frozen=True, eq=False)
+class MeanFieldView:
+    """One event's result: the mean field at the analysed target, and the finite-N network if current.
+
+    Attributes
+    ----------
+    key : tuple
+        ``(g, targets, phi, N)`` of this result.
+    targets : ndarray
+        All trained targets; the analysed one is ``targets[0]``.
+    local : LocalGain or None
+        The mean-field loop at ``targets[0]``; None when Eq. 8 or the covariances have no solution
+        (``error`` says why).
+    response : FrequencyResponse or None
+        Its open-loop gain on the explorer's frequencies.
+    finite : tuple or None
+        ``(key, FrequencyResponse, eigenvalues)`` of the latest finite-N network; ``finite[0] != key``
+        means it is stale (computed for other settings).
+    error : str
+    """
+
+    key: tuple
+    targets: np.ndarray
+    local: LocalGain | None
+    response: FrequencyResponse | None
+    finite: tuple | None
+    error: str = ""
+
+    @property
+    def finite_current(self) -> bool:
+        return self.finite is not None and self.finite[0] == self.key
+
+
+def mean_field_explorer(
+    g: float = 0.9,
+    A: float = 0.5,
+    others: str = "1.0, 1.5",
+    phi: str = "tanh",
+    N: int = 200,
+    *,
+    feedback: str = "gaussian",
+    seed: int = 0,
+    n_omega: int = 300,
+    n_nodes: int = 24,
+    gain_range=(0.1, 1.6),
+    target_range=(-2.0, 2.0),
+    size_range=(50, 800),
+) -> Explorer:
+    """Explore the mean field of a trained reservoir (Rivkind & Barak 2017): Nyquist plot, spectrum and
+    predicted stability of the fixed point at ``A``, with a finite-N network overlaid.
+
+    Controls: ``g`` and ``A`` (sliders, live), ``others`` (the other trained targets, comma-separated,
+    applied on Enter or blur), ``phi`` (tanh or the thresholded ReLU), ``N`` (slider, applied on
+    release). Each event recomputes the mean field (:func:`~rnnlab.meanfield_targets.mean_field_targets`)
+    and moves its curves: the Nyquist diagram of ``G_OL`` (red, with its mirror and the critical point
+    ``1 + 0i``), the bulk disk and the predicted outliers (red), and the verdict in an HTML panel.
+
+    The finite-N network (``N`` neurons, blue) costs seconds, so it is not recomputed on every event:
+
+    * releasing the ``N`` slider (``continuous_update=False``: one event on release) recomputes it;
+    * the button "finite N" recomputes it for the current settings;
+    * otherwise, after ``g``, ``A``, ``others`` or ``phi`` move, the old network stays drawn faded
+      and the panel says it is stale.
+
+    Parameters
+    ----------
+    g, A : float
+        Initial gain and analysed target.
+    others : str
+        Initial other targets, e.g. ``"1.0, 1.5"`` (Fig. 2 with ``A = 0.5``); ``""`` for one target.
+    phi : {"tanh", "relu, threshold 0.1"}
+    N : int
+        Initial size of the finite network.
+    feedback : {"gaussian", "uniform"}
+        Law of ``w_FB`` (fixed).
+    seed : int
+        Seed of the finite networks.
+    n_omega : int
+        Frequencies of the Nyquist curves.
+    n_nodes : int
+        Quadrature nodes of the cross terms; 24 keeps an event of three targets well under 100 ms.
+
+    Returns
+    -------
+    Explorer
+        ``explorer.result`` is a :class:`MeanFieldView`; ``explorer.panel`` the HTML verdict;
+        ``explorer.finite_button`` the button.
+
+    Examples
+    --------
+    >>> ex = mean_field_explorer(N=60)
+    >>> ex.result.local.stable, ex.result.finite_current          # Fig. 2: A_1 = 0.5 is stable
+    (True, True)
+    >>> ex.controls["A"].value = 1.0                               # A_2 = 1.0 is not
+    >>> ex.result.local.stable, ex.result.finite_current
+    (False, False)
+    """
+    if phi not in PHIS:
+        raise ValueError(f"phi must be one of {tuple(PHIS)}, got {phi!r}")
+    _parse_targets(others)
+    omega = default_frequencies(n_omega, 1e-3, 1e3)
+    state = {"finite": None, "want_finite": True, "N": N}
+
+    def finite_network(key):
+        g_, targets, phi_, N_ = key
+        from ..models.reservoir import Reservoir, frequency_response, train_readout
+
+        tr = train_readout(Reservoir.random(N_, g_, rng=seed, phi=PHIS[phi_], feedback=feedback), targets)
+        return key, frequency_response(tr, omega), np.linalg.eigvals(tr.jacobian(0))
+
+    def compute(g, A, others, phi, N):
+        targets = np.array([A, *_parse_targets(others)])
+        key = (float(g), tuple(targets), phi, int(N))
+        if N != state["N"]:  # the N slider reports only on release
+            state["want_finite"], state["N"] = True, N
+        local, response, error = None, None, ""
+        try:
+            local = mean_field_targets(g, targets, phi=PHIS[phi], feedback=feedback, n_nodes=n_nodes).local[0]
+            response = local.frequency_response(omega)
+        except ValueError as err:  # no self-consistent solution (e.g. ReLU with g too large)
+            error = str(err)
+        if state["want_finite"] and error == "":
+            try:
+                state["finite"] = finite_network(key)
+            except (RuntimeError, ValueError) as err:
+                error = f"finite N: {err}"
+            state["want_finite"] = False
+        return MeanFieldView(key, targets, local, response, state["finite"], error)
+
+    def slider(value, bounds, description, **kwargs):
+        return ipywidgets.FloatSlider(value=value, min=bounds[0], max=bounds[1], step=0.01,
+                                      description=description, readout_format=".2f", **kwargs)
+
+    controls = {
+        "g": slider(g, gain_range, "g", continuous_update=True),
+        "A": slider(A, target_range, "A", continuous_update=True),
+        "others": ipywidgets.Text(value=others, description="others", continuous_update=False),
+        "phi": ipywidgets.Dropdown(options=tuple(PHIS), value=phi, description="phi"),
+        "N": ipywidgets.IntSlider(value=N, min=size_range[0], max=size_range[1], step=10, description="N",
+                                  continuous_update=False),
+    }
+    with plt.ioff():
+        fig = plt.figure(figsize=(9.0, 4.2), layout="constrained")
+    view = _MeanFieldArtists(fig, compute(**{k: c.value for k, c in controls.items()}))
+    button = ipywidgets.Button(description="finite N", tooltip="recompute the finite-N network now")
+    explorer = Explorer(controls, compute, view.draw, fig, columns=2,
+                        extras=[ipywidgets.VBox([button, view.panel])])
+
+    def on_click(_):
+        state["want_finite"] = True
+        explorer.update()
+
+    button.on_click(on_click)
+    explorer.panel, explorer.finite_button = view.panel, button
+    return explorer
+
+
+def _verdict_html(result: MeanFieldView) -> str:
+    if result.local is None:
+        return f"<div style='font-size:90%'><b>no mean-field solution</b>: {result.error}</div>"
+    loc = result.local
+    poles = ", ".join(f"{p.real:+.3f}{p.imag:+.3f}i" for p in loc.closed_loop_poles)
+    verdict = "<b style='color:#2ca02c'>stable</b>" if loc.stable else "<b style='color:#d62728'>unstable</b>"
+    rows = [
+        f"fixed point A = {loc.A:.2f} ({result.targets.size} target{'s' if result.targets.size > 1 else ''}): "
+        f"{verdict}",
+        f"rho = {loc.rho:.3f}{' (fading memory fails)' if loc.rho >= 1 else ''}",
+        f"closed-loop poles: {poles}",
+        f"Nyquist encirclements of 1+0i: {result.response.encirclements}",
+    ]
+    if result.finite is not None:
+        _, fr, ev = result.finite
+        state = "current" if result.finite_current else "stale: press 'finite N' or release N"
+        rows.append(f"finite N = {result.finite[0][3]}: {int(np.sum(ev.real > 0))} unstable eigenvalues, "
+                    f"{fr.encirclements} encirclements ({state})")
+    if result.error:
+        rows.append(result.error)
+    return "<div style='font-size:90%; line-height:1.35'>" + "<br>".join(rows) + "</div>"
+
+
+class _MeanFieldArtists:
+    """The explorer's figure: Nyquist diagram and closed-loop spectrum, made once and moved per event."""
+
+    def __init__(self, fig, result):
+        self.ax_nyq, self.ax_spec = fig.subplots(1, 2)
+        ax = self.ax_nyq
+        (self.mf,) = ax.plot([], [], color=MEAN_FIELD_COLOR, label="mean field")
+        (self.mf_mirror,) = ax.plot([], [], color=MEAN_FIELD_COLOR, linestyle="--", linewidth=1.0)
+        (self.fin,) = ax.plot([], [], color=FINITE_N_COLOR, label="finite N")
+        (self.fin_mirror,) = ax.plot([], [], color=FINITE_N_COLOR, linestyle="--", linewidth=1.0)
+        ax.plot([CRITICAL_POINT.real], [CRITICAL_POINT.imag], "x", color="black", markersize=10, mew=2)
+        ax.axhline(0.0, color="0.7", linewidth=0.8, zorder=0)
+        ax.axvline(0.0, color="0.7", linewidth=0.8, zorder=0)
+        ax.set_title(r"Nyquist: $G_{OL}(i\omega)$, critical point $1 + 0i$", fontsize="medium")
+        ax = self.ax_spec
+        (self.eig,) = ax.plot([], [], ".", color=FINITE_N_COLOR, markersize=3)
+        (self.disk,) = ax.plot([], [], color=MEAN_FIELD_COLOR)
+        (self.poles,) = ax.plot([], [], "x", color=MEAN_FIELD_COLOR, markersize=9, mew=2)
+        ax.axvline(0.0, color="black", linestyle=":", linewidth=1.0)
+        ax.set_title(r"closed-loop spectrum, bulk disk and outliers", fontsize="medium")
+        self.theta = np.linspace(0, 2 * np.pi, 181)
+        self.panel = ipywidgets.HTML()
+        _freeze_for_redraws(fig, (self.ax_nyq, self.ax_spec))
+        self.draw(result)
+
+    def draw(self, result: MeanFieldView) -> None:
+        self.panel.value = _verdict_html(result)
+        curves = []
+        if result.response is not None:
+            G = result.response.G
+            self.mf.set_data(G.real, G.imag)
+            self.mf_mirror.set_data(G.real, -G.imag)
+            loc = result.local
+            self.disk.set_data(-1 + loc.rho * np.cos(self.theta), loc.rho * np.sin(self.theta))
+            p = loc.closed_loop_poles
+            self.poles.set_data(p.real, p.imag)
+            curves.append(G)
+        else:
+            for line in (self.mf, self.mf_mirror, self.disk, self.poles):
+                line.set_data([], [])
+        if result.finite is not None:
+            _, fr, ev = result.finite
+            self.fin.set_data(fr.G.real, fr.G.imag)
+            self.fin_mirror.set_data(fr.G.real, -fr.G.imag)
+            self.eig.set_data(ev.real, ev.imag)
+            alpha = 1.0 if result.finite_current else 0.25
+            for line in (self.fin, self.fin_mirror, self.eig):
+                line.set_alpha(alpha)
+            curves.append(fr.G)
+        _fit(self.ax_nyq, np.concatenate([*curves, [CRITICAL_POINT, 0j]]))
+        spec = [np.asarray([-2.1, 0.3 + 0.5j])]  # always show the disk's centre and the axis
+        if result.local is not None:
+            spec += [result.local.closed_loop_poles, -1 + result.local.rho * np.exp(1j * self.theta)]
+        if result.finite is not None:
+            spec.append(result.finite[2])
+        _fit(self.ax_spec, np.concatenate(spec))
+
+
+def _fit(ax, z: np.ndarray) -> None:
+    """Limits that show every complex point in ``z``, with a margin, in equal units."""
+    z = z[np.isfinite(z)]
+    cx = (z.real.min() + z.real.max()) / 2
+    half = 0.55 * max(z.real.max() - z.real.min(), 2 * np.abs(z.imag).max(), 1e-3)
+    ax.set_xlim(cx - half, cx + half)
+    ax.set_ylim(-half, half)
