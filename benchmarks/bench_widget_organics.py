@@ -31,7 +31,7 @@ import numpy as np  # noqa: E402
 
 from _latency import BUDGET_MS, WARMUP, drive, machine_section, table  # noqa: E402
 from rnnlab import phase_portrait  # noqa: E402
-from rnnlab.models.organics_circuit import circuit_2d  # noqa: E402
+from rnnlab.organics_circuit import circuit_2d  # noqa: E402
 from rnnlab.widgets import circuit_explorer, normalization_explorer  # noqa: E402
 
 CIRCUIT_RANGES = {"w_r": (0.2, 3.5), "b0": (0.05, 1.5), "sigma": (0.05, 1.5), "b": (0.1, 1.5),

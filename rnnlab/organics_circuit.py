@@ -28,9 +28,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..fixed_points import FixedPoints, classify
-from ..phase import PhasePortrait, phase_portrait
-from .organics import ORGaNICs
+from .fixed_points import FixedPoints, classify
+from .phase import PhasePortrait, phase_portrait
+from .models.organics import ORGaNICs
 
 __all__ = ["circuit_2d", "quartic_coefficients", "CircuitFixedPoints", "circuit_fixed_points", "Regime",
            "regime", "CircuitPortrait", "circuit_portrait"]
@@ -294,7 +294,7 @@ def circuit_portrait(model: ORGaNICs, ylim=None, alim=None, *, n_grid: int = 21,
     >>> cp.portrait.fixed_points.kinds, cp.energy.shape
     (('stable focus',), (201, 201))
     """
-    from ..certificates.organics import energy
+    from .certificates.organics import energy
 
     fps = circuit_fixed_points(model)
     window = default_window(fps)

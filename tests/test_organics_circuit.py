@@ -17,7 +17,7 @@ from rnnlab.certificates.organics import (
 )
 from rnnlab.fixed_points import find_fixed_points
 from rnnlab.models.organics import ORGaNICs
-from rnnlab.models.organics_circuit import circuit_2d, circuit_fixed_points, quartic_coefficients, regime
+from rnnlab.organics_circuit import circuit_2d, circuit_fixed_points, quartic_coefficients, regime
 from rnnlab.phase import phase_portrait
 from rnnlab.simulate import simulate
 

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from rnnlab import plots  # noqa: E402
 from rnnlab.certificates.organics import damping_stiffness, quadratic_eigenvalues  # noqa: E402
 from rnnlab.models.organics import ORGaNICs, contrast_response, normalization_curve  # noqa: E402
-from rnnlab.models.organics_circuit import circuit_2d, circuit_portrait  # noqa: E402
+from rnnlab.organics_circuit import circuit_2d, circuit_portrait  # noqa: E402
 from rnnlab.organics_trials import stability_trials  # noqa: E402
 
 

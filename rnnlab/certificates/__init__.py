@@ -15,7 +15,7 @@ from .davydov import (
     total_contraction,
 )
 from .kozachkov import common_metric, observed_contraction_rate, theorem3_weights
-from .organics import quadratic_eigenvalues, section4_certificate
+from .organics import energy, energy_rate, energy_weights, quadratic_eigenvalues, section4_certificate
 
 __all__ = [
     "Certificate",
@@ -35,4 +35,7 @@ __all__ = [
     "skew_residual",
     "section4_certificate",
     "quadratic_eigenvalues",
+    "energy",
+    "energy_rate",
+    "energy_weights",
 ]

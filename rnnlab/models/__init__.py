@@ -8,11 +8,15 @@ from .lure import DiagonalLure, Lure, MultivariableLure, Persidskii
 from .organics import (
     ContrastResponse,
     IterativeFixedPoint,
+    NormalizationCurve,
     ORGaNICs,
     contrast_response,
     iterate_fixed_point,
     normalization,
+    normalization_curve,
+    ring_population,
 )
+from .organics_gains import GainORGaNICs
 from .reservoir import (
     OpenLoopFixedPoints,
     OpenLoopReservoir,
@@ -50,6 +54,10 @@ __all__ = [
     "IterativeFixedPoint",
     "contrast_response",
     "ContrastResponse",
+    "normalization_curve",
+    "NormalizationCurve",
+    "ring_population",
+    "GainORGaNICs",
     "Reservoir",
     "OpenLoopReservoir",
     "OpenLoopFixedPoints",

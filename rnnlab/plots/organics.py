@@ -23,13 +23,13 @@ def _energy_levels(V, n: int):
 
 
 def circuit_portrait(cp, ax=None, *, energy: bool = True, levels: int = 12, legend: bool = True):
-    """Draw a :class:`~rnnlab.models.organics_circuit.CircuitPortrait`: field, nullclines, fixed points
+    """Draw a :class:`~rnnlab.organics_circuit.CircuitPortrait`: field, nullclines, fixed points
     by kind (:data:`KIND_STYLES`) and, where defined, contours of the energy of Eq. 129 (App. H).
 
     Parameters
     ----------
     cp : CircuitPortrait
-        From :func:`rnnlab.models.organics_circuit.circuit_portrait`.
+        From :func:`rnnlab.organics_circuit.circuit_portrait`.
     ax : matplotlib.axes.Axes, optional
     energy : bool
         Draw the energy contours (geometrically spaced) when ``cp.energy`` exists.
@@ -43,12 +43,12 @@ def circuit_portrait(cp, ax=None, *, energy: bool = True, levels: int = 12, lege
 
     Examples
     --------
-    >>> from rnnlab.models.organics_circuit import circuit_2d, circuit_portrait as compute
+    >>> from rnnlab.organics_circuit import circuit_2d, circuit_portrait as compute
     >>> ax = circuit_portrait(compute(circuit_2d(w_r=2.0)))
     >>> sorted(t.get_text() for t in ax.get_legend().get_texts())[-3:]
     ['saddle', 'stable focus', 'unstable focus']
     """
-    from ..models.organics_circuit import CircuitPortrait
+    from ..organics_circuit import CircuitPortrait
 
     _check_type("cp", cp, CircuitPortrait)
     ax = _axes(ax)

@@ -11,7 +11,7 @@ from matplotlib.colors import to_hex
 from matplotlib.ticker import FixedLocator, LogLocator, MaxNLocator, NullLocator
 
 from ..models.organics import contrast_response, ring_population
-from ..models.organics_circuit import circuit_2d, circuit_portrait
+from ..organics_circuit import circuit_2d, circuit_portrait
 from ..plots import _core as plots
 from ._core import Explorer, _freeze_for_redraws
 
@@ -90,7 +90,7 @@ def circuit_explorer(w_r: float = 2.0, b0: float = 0.5, sigma: float = 0.1, b: f
     """Explore the two-dimensional ORGaNICs circuit (Eq. 15), main and rectified (Eq. 101) side by side.
 
     Sliders set ``w_r, b0, sigma, b, w, z, tau_y, tau_a``. Each event computes, for both models,
-    :func:`rnnlab.models.organics_circuit.circuit_portrait`: the vector field, the nullclines, every
+    :func:`rnnlab.organics_circuit.circuit_portrait`: the vector field, the nullclines, every
     fixed point (from the quartic of Eq. 79, marked by kind) and, for the main model at ``w_r = 1``,
     the energy of App. H as shading; the key beside the sliders names the case of Theorem 5.1 or 5.2
     and lists the fixed points. Everything is updated in place.
@@ -113,7 +113,7 @@ def circuit_explorer(w_r: float = 2.0, b0: float = 0.5, sigma: float = 0.1, b: f
     -------
     Explorer
         ``explorer.result`` is ``(main, rectified)``, two
-        :class:`~rnnlab.models.organics_circuit.CircuitPortrait`.
+        :class:`~rnnlab.organics_circuit.CircuitPortrait`.
 
     Examples
     --------
