@@ -300,3 +300,18 @@ def test_monitor(name):
 def test_bad_options_raise_clear_errors(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_sparse_state_dict_carries_modules_and_metric():
+    """A checkpoint restores the fixed modules and their metric, so the certificate is that net's."""
+    a, b = small("sparse_combo", seed=1), small("sparse_combo", seed=2)
+    assert not torch.equal(a.W, b.W)
+    b.load_state_dict(a.state_dict())
+    assert torch.equal(a.W, b.W) and torch.equal(a.P64, b.P64)
+    assert b.certificate_margin() == a.certificate_margin()
+    x = _probe(4)
+    torch.testing.assert_close(a(x), b(x))
+    with torch.no_grad():  # modules of one net with the metric of another: refused
+        b.W.copy_(small("sparse_combo", seed=3).W)
+    with pytest.raises(RuntimeError, match="P64"):
+        b.certificate_margin()

@@ -205,12 +205,14 @@ class _ComboNet(RecurrentNet):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self._check_input(x)
         dt = self.dt
+        batch, p, n = x.shape[0], self.n_modules, self.module_size
         du = dt * self.drive(x)  # (B, T, N), all input projections at once
-        A = (dt * self._block_diagonal()).T  # (N, N): relu(x) @ A
-        C = (dt * self.coupling() + (1.0 - dt) * torch.eye(self.n, device=du.device)).T  # x @ C
-        h = du.new_zeros(x.shape[0], self.n)
+        A = dt * self.module_weights().transpose(1, 2)  # (p, n, n): module i's relu(x_i) @ A_i
+        C = (dt * self.coupling() + (1.0 - dt) * torch.eye(self.n, device=du.device)).T  # (N, N): x @ C
+        h = du.new_zeros(batch, self.n)
         for t in range(x.shape[1]):
-            h = torch.addmm(torch.addmm(du[:, t], h, C), torch.relu(h), A)
+            r = torch.relu(h).view(batch, p, n).transpose(0, 1)  # (p, B, n): one small matmul per module
+            h = torch.addmm(du[:, t], h, C) + torch.bmm(r, A).transpose(0, 1).reshape(batch, self.n)
         return self.readout(h)
 
     # -- the analysis side, in float64
@@ -333,7 +335,7 @@ class SparseComboNet(_ComboNet):
         self._setup(input_size, output_size, n_modules, module_size, dt, constrained, lower_triangular,
                     coupling_std, seed)
         rng = np.random.default_rng(seed)
-        Ws, metric, rates, tries, certs = [], [], [], [], []
+        Ws, metric, tries = [], [], []
         for _ in range(self.n_modules):
             W, k = sample_theorem1_module(self.module_size, density, pre_scale, post_scale, rng=rng,
                                           max_tries=max_tries)
@@ -342,15 +344,14 @@ class SparseComboNet(_ComboNet):
             if not cert.holds:  # Hurwitz, but too close to the boundary for a Perron metric
                 raise RuntimeError("a sampled module passed the Hurwitz test but has no Perron metric; "
                                    "change seed")
-            Ws.append(W), metric.append(np.diagonal(cert.metric)), rates.append(cert.rate), tries.append(k)
-            certs.append(cert)
+            Ws.append(W), metric.append(np.diagonal(cert.metric)), tries.append(k)
         self.density, self.pre_scale, self.post_scale = density, pre_scale, post_scale
         self.tries = tuple(tries)
-        self._rates = np.array(rates)
-        self._certs = tuple(certs)
-        self._P64 = np.concatenate(metric)
+        # All in the state dict, so a loaded checkpoint carries its own modules and metric; the
+        # float64 metric is the one the certificates hold, the float32 copy the one forward uses.
         self.register_buffer("W", torch.as_tensor(np.stack(Ws), dtype=torch.float32))  # (p, n, n), exact
-        self.register_buffer("P", torch.as_tensor(self._P64, dtype=torch.float32))  # (N,)
+        self.register_buffer("P64", torch.as_tensor(np.concatenate(metric), dtype=torch.float64))  # (N,)
+        self.register_buffer("P", self.P64.float())
 
     def module_weights(self) -> torch.Tensor:
         return self.W
@@ -359,15 +360,26 @@ class SparseComboNet(_ComboNet):
         return self.P
 
     def _metric64(self) -> np.ndarray:
-        # the Perron metric itself, not its float32 copy: the certificates hold it
-        return self._P64.copy()
+        return self.P64.detach().cpu().numpy().copy()
+
+    def module_certificates(self) -> tuple:
+        """Theorem 1 (:func:`rnnlab.certificates.kozachkov.theorem1`) of each fixed module, recomputed
+        from the ``W`` buffer; each metric must be the stored ``P64`` (raises ``RuntimeError`` if a
+        loaded state mixed modules and metrics of different nets)."""
+        W, metric = self._weights64(), self._metric64()
+        certs = tuple(theorem1(RateRNN(Wk, tau=1.0, phi="relu")) for Wk in W)
+        for k, (cert, s) in enumerate(zip(certs, self._slices())):
+            if not cert.holds or not np.allclose(np.diagonal(cert.metric), metric[s], rtol=1e-12, atol=0):
+                raise RuntimeError(f"module {k}: the stored metric P64 is not Theorem 1's metric of "
+                                   "the stored W")
+        return certs
 
     def module_rates(self) -> np.ndarray:
         """Theorem 1 rates ``-mu_{2,P_i}(|W_i| - I)`` of the fixed modules, 1/tau."""
-        return self._rates.copy()
+        return np.array([c.rate for c in self.module_certificates()])
 
     def _module_certificates(self, W, metric):
-        return self._certs
+        return self.module_certificates()
 
 
 def _skew(A: torch.Tensor) -> torch.Tensor:
