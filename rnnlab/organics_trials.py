@@ -148,6 +148,11 @@ class StabilityTrials:
     iteration_errors : ndarray, shape (2, S, N, K + 1)
         ``|x_k - x_sim|_2`` of Algorithm 1 (``[0]``) and Algorithm 2 (``[1]``) after ``k`` iterations,
         against the simulated fixed point (nan where none settled): Fig. 4a.
+    algorithm_agrees : ndarray of bool, shape (2, S, N)
+        Whether Algorithm 1 (``[0]``) and Algorithm 2 (``[1]``), run to convergence (``tol = 1e-10``,
+        200 iterations), converged to the simulated fixed point (within ``1e-6``); False where the
+        simulation did not settle. App. G: "this iteration scheme works only for recurrent weight
+        matrices with a maximum singular value of 1".
     n_neurons : int
     ranges : dict
         The uniform ranges of the draws.
@@ -160,6 +165,7 @@ class StabilityTrials:
     spectral_abscissa: np.ndarray
     residuals: np.ndarray
     iteration_errors: np.ndarray
+    algorithm_agrees: np.ndarray
     n_neurons: int
     ranges: dict
     seed: object
@@ -190,6 +196,8 @@ class StabilityTrials:
             row = {"max_singular_value": float(s), "stable": int(self.counts[i]), "trials": self.n_trials,
                    "fraction": float(self.fractions[i]), "ci95": (float(lo[i]), float(hi[i]))}
             row |= {k: int(np.sum(self.outcomes[i] == k)) for k in OUTCOMES[1:]}
+            row |= {"algorithm1_agrees": int(self.algorithm_agrees[0, i].sum()),
+                    "algorithm2_agrees": int(self.algorithm_agrees[1, i].sum())}
             rows.append(row)
         return rows
 
@@ -249,6 +257,7 @@ def stability_trials(n_neurons: int = 10, max_singular_values=(1.0, 2.0, 3.0), n
     outcomes = np.empty(S * N, dtype=object)
     abscissa = np.full(S * N, np.nan)
     errors = np.full((2, S * N, iterations + 1), np.nan)
+    agrees = np.zeros((2, S * N), dtype=bool)
     for k, model in enumerate(models):
         if not alive[k]:
             outcomes[k] = "diverged"
@@ -263,8 +272,11 @@ def stability_trials(n_neurons: int = 10, max_singular_values=(1.0, 2.0, 3.0), n
             e = np.linalg.norm(it - x[k], axis=-1)
             errors[j, k, : len(e)] = e
             errors[j, k, len(e):] = e[-1]
+            full = iterate_fixed_point(model, tol=1e-10, max_iter=200, init=init)
+            agrees[j, k] = full.converged and bool(np.max(np.abs(full.x - x[k])) < 1e-6)
     return StabilityTrials(
         max_singular_values=bounds, outcomes=outcomes.reshape(S, N).astype(str),
         spectral_abscissa=abscissa.reshape(S, N), residuals=residual.reshape(S, N),
-        iteration_errors=errors.reshape(2, S, N, iterations + 1), n_neurons=n, ranges=ranges, seed=seed,
+        iteration_errors=errors.reshape(2, S, N, iterations + 1), algorithm_agrees=agrees.reshape(2, S, N),
+        n_neurons=n, ranges=ranges, seed=seed,
     )

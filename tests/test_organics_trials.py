@@ -105,6 +105,8 @@ def test_trials_at_bound_one_are_all_stable_with_a_wilson_interval():
     # a stable trial's simulated state is a zero of its own vector field: rebuild the circuits from the seed
     assert np.all(trials.residuals[trials.outcomes == "stable"] <= 1e-6)
     assert np.all(trials.spectral_abscissa[trials.outcomes == "stable"] < 0)
+    assert trials.algorithm_agrees[:, 0].all()  # at |W_r|_2 = 1 both algorithms find the simulated point
+    assert not trials.algorithm_agrees[:, 1][:, trials.outcomes[1] != "stable"].any()
     errors = trials.iteration_errors[:, 0]  # (2, N, K + 1) at |W_r|_2 = 1
     assert np.all(errors[..., -1] < 1e-3 * errors[..., 0])
     rows = trials.table()
