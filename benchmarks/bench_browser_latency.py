@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import subprocess
 import sys
 import time
@@ -104,7 +105,7 @@ def bench_jupyterlab(browser, n_events: int) -> dict:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             _pages.open_notebook(page, base, token, name)
             _pages.run_all(page)
-            explorer = page.locator(_pages.LAB_EXPLORER).last
+            explorer = page.locator(_pages.LAB_CURRENT).locator(_pages.LAB_EXPLORER).last
             explorer.scroll_into_view_if_needed()
             print(_pages.kernel_eval(page, INSTRUMENT_KERNEL).strip())
             page.evaluate(_pages.KEY_PROBE)
@@ -162,7 +163,7 @@ def server_parts(title: str, n_events: int) -> dict:
 
     def timed_png():
         start = time.perf_counter()
-        canvas.draw()
+        panel._blit.draw(canvas)   # as ExplorerPanel._png does
         drawn = time.perf_counter()
         image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
         buffer = io.BytesIO()
@@ -182,11 +183,29 @@ def server_parts(title: str, n_events: int) -> dict:
     panel._png = original_png
     app.close()
     return {"server: compute + artist updates": np.array(event[WARMUP:]),
-            "server: Agg render": np.array(render[WARMUP:]),
+            "server: Agg render (blitted)": np.array(render[WARMUP:]),
             "server: PNG encode": np.array(encode[WARMUP:])}
 
 
-def report(n_events: int, rows: dict, chromium: str) -> str:
+def calibration_ms(n: int = 20) -> float:
+    """Median full Agg draw of the rate-RNN explorer's figure in this process, now: the same draw took
+    47 ms on the idle machine (``widget_latency.md``), so the ratio says how busy the CPUs are."""
+    import matplotlib
+
+    matplotlib.use("agg")
+    from rnnlab.widgets import rate_rnn_explorer
+
+    explorer = rate_rnn_explorer()
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        explorer.fig.canvas.draw()
+        times.append(time.perf_counter() - start)
+    explorer.close()
+    return 1e3 * float(np.median(times))
+
+
+def report(n_events: int, rows: dict, chromium: str, calibration: tuple) -> str:
     lines = [
         "# Browser latency: slider key press to updated figure",
         "",
@@ -198,6 +217,10 @@ def report(n_events: int, rows: dict, chromium: str) -> str:
         "screen (ipympl: the image drawn on the figure canvas; Panel: the new `<img>` decoded). "
         f"The page is left quiet {QUIET_MS} ms between events. The server-side rows are the parts of "
         "the same events measured where they run (kernel) or replayed in-process (Panel server).",
+        "",
+        f"Load: a full Agg draw of the rate-RNN figure took {calibration[0]:.0f} ms before the run and "
+        f"{calibration[1]:.0f} ms after it (47 ms on the idle machine, `widget_latency.md`); "
+        f"load average {os.getloadavg()[0]:.1f} at the end on {os.cpu_count()} cores.",
         "",
     ]
     for front, parts in rows.items():
@@ -228,13 +251,13 @@ def main():
         print(f"bench_browser_latency: skipped, {reason}")
         return
     chromium = subprocess.run([_harness.find_chromium(), "--version"], capture_output=True, text=True).stdout.strip()
-    rows = {}
+    rows, before = {}, calibration_ms()
     with _harness.chromium() as browser:
         if args.only in (None, "lab"):
             rows |= bench_jupyterlab(browser, args.events)
         if args.only in (None, "panel"):
             rows |= bench_panel(browser, args.events)
-    text = report(args.events, rows, chromium)
+    text = report(args.events, rows, chromium, (before, calibration_ms()))
     print(text)
     if args.out != "-":
         Path(args.out).write_text(text)

@@ -174,9 +174,10 @@ class _BlitRenderer:
     def _redraw_axes(self, canvas, changed) -> bool:
         """Redraw the background of the axes in ``changed`` alone; False if their regions overlap others."""
         renderer = canvas.get_renderer()
-        regions = {}
+        regions, boxes = {}, {}
         for ax in changed:
-            box = type(self._boxes[ax]).union([self._boxes[ax], self._box(ax, renderer)])
+            boxes[ax] = self._box(ax, renderer)   # with the new limits: tick labels are laid out now
+            box = type(boxes[ax]).union([self._boxes[ax], boxes[ax]])
             others = [b for other, b in self._boxes.items() if other is not ax]
             if any(box.overlaps(b) for b in others):
                 return False
@@ -190,7 +191,7 @@ class _BlitRenderer:
             y0, y1 = max(height - int(np.ceil(box.y1)), 0), min(height - int(np.floor(box.y0)), height)
             pixels[y0:y1, x0:x1] = face
             ax.draw(renderer)
-            self._boxes[ax] = self._box(ax, renderer)
+            self._boxes[ax] = boxes[ax]
             self.axes_draws += 1
         return True
 
@@ -272,7 +273,7 @@ class ExplorerPanel:
                 if isinstance(w, (ipywidgets.HTML, ipywidgets.HTMLMath, ipywidgets.Label)) and id(w) not in shown]
         self.extras = []
         for widget in html:
-            pane = pn.pane.HTML(widget.value, sizing_mode="fixed")
+            pane = pn.pane.HTML(widget.value)
             widget.observe(lambda change, pane=pane: setattr(pane, "object", change["new"]), names="value")
             self.extras.append(pane)
 
@@ -280,7 +281,7 @@ class ExplorerPanel:
         _PaneCanvas(explorer.fig, self.render)
         width, height = explorer.fig.canvas.get_width_height()
         self.figure = pn.pane.PNG(self._png(), width=width, height=height, sizing_mode="fixed")
-        grid = pn.GridBox(*self.controls.values(), ncols=self._columns(), sizing_mode="fixed")
+        grid = pn.GridBox(*self.controls.values(), ncols=self._columns())
         self.layout = pn.Column(pn.Row(grid, *self.extras), self.figure)
 
     def _columns(self) -> int:

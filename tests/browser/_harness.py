@@ -105,10 +105,12 @@ def panel_app(timeout: float = 60.0):
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="rnnlab-panel-") as tmp:
         cmd = [str(BIN / "panel"), "serve", str(ROOT / "rnnlab" / "app.py"), "--address", "127.0.0.1",
-               "--port", str(port), "--allow-websocket-origin", f"127.0.0.1:{port}", "--num-procs", "1"]
-        url = f"http://127.0.0.1:{port}/app"
-        with _server(cmd, url, _env({}), Path(tmp), Path(tmp) / "panel.log", timeout):
-            yield url
+               "--port", str(port), "--allow-websocket-origin", f"127.0.0.1:{port}", "--num-procs", "1",
+               "--liveness"]
+        base = f"http://127.0.0.1:{port}"
+        # Wait on the liveness endpoint: a GET of the page itself would build a session of the app.
+        with _server(cmd, f"{base}/liveness", _env({}), Path(tmp), Path(tmp) / "panel.log", timeout):
+            yield f"{base}/app"
 
 
 # JupyterLab's user settings for the tests: no news or update checks (their toasts cover the page).

@@ -11,14 +11,19 @@ NOTEBOOK = "window.jupyterapp.shell.currentWidget"
 
 # Selectors. An explorer in JupyterLab is the output holding both an ipywidgets slider and an ipympl
 # figure; its figure is the ipympl canvas below the rubber-band canvas.
+LAB_CURRENT = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook in front
 LAB_EXPLORER = ".jp-OutputArea-output:has(.widget-slider):has(.jupyter-matplotlib-figure)"
 LAB_CANVAS = ".jupyter-matplotlib-canvas-div canvas >> nth=0"
 SLIDER_HANDLE = ".noUi-handle"
 
 
 def open_notebook(page, base: str, token: str, name: str, timeout_ms: int = 90_000) -> None:
-    """Open ``name`` in JupyterLab and wait for its kernel to be idle."""
-    page.goto(f"{base}/lab/tree/{name}?token={token}")
+    """Open ``name`` in JupyterLab (in the page's JupyterLab if it has one) and wait for its kernel."""
+    if page.evaluate("() => !!window.jupyterapp"):
+        page.evaluate(f"async () => {{ await window.jupyterapp.commands.execute('docmanager:open', "
+                      f"{{path: {json.dumps(name)}}}); }}")
+    else:
+        page.goto(f"{base}/lab/tree/{name}?token={token}")
     page.wait_for_function(
         f"() => window.jupyterapp && {NOTEBOOK} && {NOTEBOOK}.context && {NOTEBOOK}.context.path === {json.dumps(name)}"
         f" && {NOTEBOOK}.sessionContext.session && {NOTEBOOK}.sessionContext.session.kernel"
@@ -29,7 +34,7 @@ def open_notebook(page, base: str, token: str, name: str, timeout_ms: int = 90_0
 
 def run_all(page, timeout_ms: int = 120_000) -> None:
     """Run every cell of the current notebook and wait until each code cell has finished."""
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.evaluate("async () => { await window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
     page.wait_for_function(
         f"""() => {NOTEBOOK}.content.widgets.every(c => c.model.type !== 'code' ||
               (c.model.executionCount !== null && !c.promptNode.textContent.includes('*')))
@@ -81,6 +86,16 @@ def wait_changed(page, read, before, timeout_ms: int = 30_000):
         page.wait_for_timeout(50)
         waited += 50
     raise AssertionError(f"nothing changed within {timeout_ms / 1000:.0f} s")
+
+
+def wait_until(page, condition, timeout_ms: int = 30_000) -> None:
+    """Poll ``condition()`` until it is true."""
+    waited = 0
+    while not condition():
+        if waited > timeout_ms:
+            raise AssertionError(f"not true within {timeout_ms / 1000:.0f} s")
+        page.wait_for_timeout(100)
+        waited += 100
 
 
 def press_on(handle_locator, key: str, times: int = 1) -> None:

@@ -34,16 +34,27 @@ def browser():
         yield launched
 
 
+def save_if_failed(page, request) -> None:
+    """Keep a screenshot of ``page`` in ARTIFACTS when the test of ``request`` failed."""
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / f"{request.node.name}.png", full_page=True)
+
+
+def new_page(browser):
+    """A page in a fresh context; JavaScript errors on it are collected in ``page.js_errors``."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.js_errors = []
+    page.on("pageerror", lambda error: page.js_errors.append(str(error)))
+    return page
+
+
 @pytest.fixture
 def page(browser, request):
-    """A fresh page; JavaScript errors on it are collected in ``page.js_errors``."""
-    context = browser.new_context(viewport=VIEWPORT)
-    new = context.new_page()
-    new.js_errors = []
-    new.on("pageerror", lambda error: new.js_errors.append(str(error)))
-    yield new
-    failed = getattr(request.node, "rep_call", None)
-    if failed is not None and failed.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        new.screenshot(path=ARTIFACTS / f"{request.node.name}.png", full_page=True)
-    context.close()
+    """A fresh page for one test."""
+    fresh = new_page(browser)
+    yield fresh
+    save_if_failed(fresh, request)
+    fresh.context.close()
