@@ -113,6 +113,7 @@ class CircuitFixedPoints:
 
     @property
     def n_stable(self) -> int:
+        """How many of the fixed points are asymptotically stable."""
         return int(self.stable.sum())
 
 
@@ -268,7 +269,7 @@ class CircuitPortrait:
     regime: Regime | None
 
 
-def default_window(fps: CircuitFixedPoints, model=None):
+def _default_window(fps: CircuitFixedPoints):
     """A window ``(ylim, alim)`` showing every fixed point with a margin."""
     top_y = 1.3 * max(np.abs(fps.x[:, 0]).max(initial=0.0), 0.5)
     top_a = 1.3 * max(fps.x[:, 1].max(initial=0.0), 0.5)
@@ -297,7 +298,7 @@ def circuit_portrait(model: ORGaNICs, ylim=None, alim=None, *, n_grid: int = 21,
     from .certificates.organics import energy
 
     fps = circuit_fixed_points(model)
-    window = default_window(fps)
+    window = _default_window(fps)
     ylim = window[0] if ylim is None else ylim
     alim = window[1] if alim is None else alim
     # The Newton search of phase_portrait is not needed: the reduction has found every fixed point.

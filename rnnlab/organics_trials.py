@@ -172,6 +172,7 @@ class StabilityTrials:
 
     @property
     def n_trials(self) -> int:
+        """Random circuits per bound, ``N``."""
         return self.outcomes.shape[1]
 
     @property
