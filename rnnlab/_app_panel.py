@@ -12,6 +12,7 @@ import re
 import ipywidgets
 import numpy as np
 import panel as pn
+import param
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
@@ -20,6 +21,8 @@ __all__ = ["ExplorerPanel", "panel_control"]
 # zlib level of the figure's PNG: level 1 encodes a 900 x 420 explorer figure about twice as fast as
 # PIL's default (6) for a file about 10% larger, which costs nothing on a local connection.
 PNG_COMPRESS_LEVEL = 1
+# Panel 1.8 renamed a widget's `name` to `label`; older Panels know only `name`.
+_LABEL = "label" if "label" in pn.widgets.Widget.param else "name"
 
 
 def _options(widget) -> dict:
@@ -39,7 +42,9 @@ def panel_control(widget):
     widget : ipywidgets.ValueWidget
         A ``FloatSlider``, ``FloatLogSlider``, ``IntSlider``, ``Dropdown``, ``Select``,
         ``RadioButtons``, ``ToggleButtons``, ``SelectionSlider``, ``Checkbox``, ``ToggleButton``,
-        ``FloatText``/``BoundedFloatText`` or ``IntText``/``BoundedIntText``.
+        ``FloatText``/``BoundedFloatText``, ``IntText``/``BoundedIntText`` or ``Text``. A slider with
+        ``continuous_update=False`` reports on release in Panel too (bind to ``value_throttled``,
+        as :class:`ExplorerPanel` does).
 
     Returns
     -------
@@ -60,8 +65,7 @@ def panel_control(widget):
     {'tanh': 'tanh', 'relu': 'relu'}
     """
     w = pn.widgets
-    # Panel 1.8 renamed a widget's `name` to `label`; older Panels know only `name`.
-    label = {"label" if "label" in w.Widget.param else "name": widget.description}
+    label = {_LABEL: widget.description}
     # Order matters: FloatLogSlider is not a FloatSlider, BoundedFloatText is a FloatText.
     if isinstance(widget, ipywidgets.FloatLogSlider):
         # Panel has no log slider: a discrete slider over the same grid of powers.
@@ -93,7 +97,9 @@ def panel_control(widget):
         return w.IntInput(**label, value=widget.value, start=widget.min, end=widget.max, step=widget.step)
     if isinstance(widget, ipywidgets.IntText):
         return w.IntInput(**label, value=widget.value)
-    raise TypeError(f"widget must be an ipywidgets slider, selection, checkbox or number box; "
+    if isinstance(widget, (ipywidgets.Text, ipywidgets.Textarea)):  # both apply on Enter or blur
+        return w.TextInput(**label, value=widget.value)
+    raise TypeError(f"widget must be an ipywidgets slider, selection, checkbox, number or text box; "
                     f"got {type(widget).__name__} (add its Panel counterpart to panel_control)")
 
 
@@ -243,8 +249,8 @@ class ExplorerPanel:
     explorer : Explorer
     controls : dict of str to panel.widgets.Widget
         The Panel control of each of the explorer's controls, by name.
-    extras : list of panel.pane.HTML
-        Mirrors of the explorer's HTML widgets (keys, verdict tables).
+    extras : list of panel.pane.HTML or panel.widgets.Button
+        Mirrors of the explorer's other widgets: HTML (keys, verdict tables) and buttons.
     figure : panel.pane.PNG
         The figure; its ``object`` is the latest PNG.
     layout : panel.Column
@@ -264,25 +270,32 @@ class ExplorerPanel:
 
         self.controls = {}
         for key, control in explorer.controls.items():
-            self.controls[key] = panel_control(control)
-            self.controls[key].param.watch(self._from_panel(key), "value")
+            self.controls[key] = mirror = panel_control(control)
+            # A slider that reports only on release in the notebook does so here too.
+            on_release = not getattr(control, "continuous_update", True) and "value_throttled" in mirror.param
+            mirror.param.watch(self._from_panel(key), "value_throttled" if on_release else "value")
             control.observe(self._to_panel(key), names="value")
 
         shown = set(map(id, explorer.controls.values()))
-        html = [w for w in _walk(explorer.widget)
-                if isinstance(w, (ipywidgets.HTML, ipywidgets.HTMLMath, ipywidgets.Label)) and id(w) not in shown]
         self.extras = []
-        for widget in html:
-            pane = pn.pane.HTML(widget.value)
-            widget.observe(lambda change, pane=pane: setattr(pane, "object", change["new"]), names="value")
-            self.extras.append(pane)
+        for widget in _walk(explorer.widget):
+            if id(widget) in shown:
+                continue
+            if isinstance(widget, (ipywidgets.HTML, ipywidgets.HTMLMath, ipywidgets.Label)):
+                pane = pn.pane.HTML(widget.value)
+                widget.observe(lambda change, pane=pane: setattr(pane, "object", change["new"]), names="value")
+                self.extras.append(pane)
+            elif isinstance(widget, ipywidgets.Button):  # e.g. "recompute now": a click runs its handlers
+                button = pn.widgets.Button(**{_LABEL: widget.description}, description=widget.tooltip or None)
+                button.on_click(lambda event, widget=widget: widget.click())
+                self.extras.append(button)
 
         explorer.fig.set_dpi(self.dpi)
         _PaneCanvas(explorer.fig, self.render)
         width, height = explorer.fig.canvas.get_width_height()
         self.figure = pn.pane.PNG(self._png(), width=width, height=height, sizing_mode="fixed")
         grid = pn.GridBox(*self.controls.values(), ncols=self._columns())
-        self.layout = pn.Column(pn.Row(grid, *self.extras), self.figure)
+        self.layout = pn.Column(pn.Row(grid, *self.extras), self.figure, css_classes=["rnnlab-explorer"])
 
     def _columns(self) -> int:
         """The explorer's number of control columns, read from its grid (2 if it has none)."""
@@ -301,11 +314,17 @@ class ExplorerPanel:
 
     def _to_panel(self, key):
         def callback(change):
-            pane_control = self.controls[key]
-            if pane_control.value != change["new"]:
+            pane_control, value = self.controls[key], change["new"]
+            if isinstance(pane_control, pn.widgets.DiscreteSlider) and value not in pane_control.values:
+                options = np.asarray(pane_control.values, dtype=float)   # a log slider's grid
+                value = pane_control.values[int(np.argmin(np.abs(np.log(options / value))))]
+            if pane_control.value != value:
                 self._syncing = True
                 try:
-                    pane_control.value = change["new"]
+                    pane_control.value = value
+                    if "value_throttled" in pane_control.param:   # Panel keeps it read-only
+                        with param.edit_constant(pane_control):
+                            pane_control.value_throttled = value
                 finally:
                     self._syncing = False
         return callback

@@ -1,6 +1,8 @@
 """The lab's explorers as a standalone web app, served by Panel outside Jupyter.
 
-One page, one tab per explorer. Start it with ``make app``, or::
+One page, one tab per explorer: phase portraits of the two-neuron rate RNN, its contraction
+certificates, the ORGaNICs circuit and normalization pool, the mean field and Nyquist plot of a
+trained reservoir. Start it with ``make app``, or::
 
     panel serve rnnlab/app.py --show          # or: python -m rnnlab.app --show
 
@@ -33,9 +35,10 @@ Examples
 --------
 >>> app = build_app()
 >>> list(app)                    # the tab titles
-['Phase portraits', 'Certificates']
->>> app.panels["Certificates"].controls["w11"].value = 0.0     # as a user moving the slider
->>> app.panels["Certificates"].explorer.values["w11"]
+['Phase portraits', 'Certificates', 'ORGaNICs circuit', 'Normalization', 'Mean field and Nyquist']
+>>> certificates = app.panel("Certificates")        # built on first use, as when its tab opens
+>>> certificates.controls["w11"].value = 0.0          # as a user moving the slider
+>>> certificates.explorer.values["w11"]
 0.0
 >>> app.close()
 """
@@ -43,7 +46,6 @@ Examples
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import panel as pn
@@ -59,35 +61,64 @@ __all__ = ["EXPLORERS", "App", "build_app", "main"]
 EXPLORERS = {
     "Phase portraits": widgets.rate_rnn_explorer,
     "Certificates": widgets.contraction_explorer,
+    "ORGaNICs circuit": widgets.circuit_explorer,
+    "Normalization": widgets.normalization_explorer,
+    "Mean field and Nyquist": widgets.mean_field_explorer,
 }
 
 
-@dataclass
 class App:
-    """The app of one session: its Panel tabs and the explorer behind each.
+    """The app of one session: its Panel tabs, built one explorer at a time as tabs are opened.
+
+    Building an explorer computes its first figure (the mean-field explorer trains a finite network),
+    so only the first tab is built at once; the others when first shown, or by :meth:`panel`.
+
+    Parameters
+    ----------
+    explorers : dict of str to callable
+        Tab title -> explorer factory.
+    dpi : float, optional
+        Resolution of the figures; default each figure's own.
 
     Attributes
     ----------
     tabs : panel.Tabs
         The page; ``app.tabs.servable()`` serves it.
     panels : dict of str to ExplorerPanel
-        Each tab's explorer and its Panel controls, by title.
+        The explorers built so far, with their Panel controls, by title.
     """
 
-    tabs: pn.Tabs
-    panels: dict
+    def __init__(self, explorers: dict, *, dpi: float | None = None):
+        self.factories = dict(explorers)
+        self.dpi = dpi
+        self.panels: dict = {}
+        self._slots = {title: pn.Column(pn.pane.Markdown(f"*Building the {title} explorer...*"))
+                       for title in self.factories}
+        self.tabs = pn.Tabs(*self._slots.items(), dynamic=True)
+        self.tabs.param.watch(lambda event: self.panel(list(self.factories)[event.new]), "active")
+        self.panel(next(iter(self.factories)))
 
     def __iter__(self):
-        return iter(self.panels)
+        return iter(self.factories)
+
+    def panel(self, title: str) -> ExplorerPanel:
+        """The explorer of tab ``title``, built and put in its tab if it was not yet."""
+        if title not in self.factories:
+            raise ValueError(f"title must be one of {list(self.factories)}, got {title!r}")
+        if title not in self.panels:
+            with plt.ioff():
+                self.panels[title] = ExplorerPanel(self.factories[title](), dpi=self.dpi)
+            self._slots[title].objects = [self.panels[title].layout]
+        return self.panels[title]
 
     def close(self) -> None:
-        """Close every explorer and its figure."""
+        """Close every explorer built and its figure."""
         for panel in self.panels.values():
             panel.close()
 
 
 def build_app(explorers: dict | None = None, *, dpi: float | None = None) -> App:
-    """Build the app: one tab per explorer factory.
+    """Build the app: one tab per explorer factory (the first built now, the others when opened).
 
     Parameters
     ----------
@@ -107,12 +138,7 @@ def build_app(explorers: dict | None = None, *, dpi: float | None = None) -> App
         if not callable(factory):
             raise TypeError(f"explorers[{title!r}] must be a callable returning an Explorer, "
                             f"got {type(factory).__name__}")
-    panels = {}
-    with plt.ioff():
-        for title, factory in explorers.items():
-            panels[title] = ExplorerPanel(factory(), dpi=dpi)
-    tabs = pn.Tabs(*((title, panel.layout) for title, panel in panels.items()), dynamic=True)
-    return App(tabs, panels)
+    return App(explorers, dpi=dpi)
 
 
 def _session_page() -> pn.Column:

@@ -11,6 +11,7 @@ import sys
 
 import ipywidgets
 import numpy as np
+import param
 import pytest
 from hypothesis import given, strategies as st
 from matplotlib.quiver import Quiver
@@ -18,7 +19,7 @@ from PIL import Image
 
 from rnnlab._app_panel import ExplorerPanel, panel_control
 from rnnlab.app import EXPLORERS, build_app
-from rnnlab.widgets import contraction_explorer, rate_rnn_explorer
+from rnnlab.widgets import contraction_explorer, mean_field_explorer, normalization_explorer, rate_rnn_explorer
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +33,18 @@ def _png(panel: ExplorerPanel) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(panel.figure.object)))
 
 
-def test_one_tab_per_registered_explorer(app):
+def test_one_tab_per_registered_explorer_built_when_first_shown(app):
     assert list(app) == list(EXPLORERS)
     assert app.tabs._names == list(EXPLORERS)
+    assert list(app.panels) == [next(iter(EXPLORERS))]      # only the first tab is built at once
+    app.tabs.active = 2                                      # a user opens the third tab
+    title = list(EXPLORERS)[2]
+    assert title in app.panels
+    assert app.tabs.objects[2].objects == [app.panels[title].layout]
     for title, panel in app.panels.items():
         assert set(panel.controls) == set(panel.explorer.controls), title
-        assert panel.layout in app.tabs.objects
+    with pytest.raises(ValueError, match="title"):
+        app.panel("No such tab")
 
 
 def test_controls_keep_the_explorers_ranges_steps_and_values(app):
@@ -78,7 +85,7 @@ def test_moving_a_panel_slider_recomputes_and_sends_one_new_figure(app):
 
 
 def test_the_explorer_side_flows_back_to_the_panel_controls(app):
-    panel = app.panels["Certificates"]
+    panel = app.panel("Certificates")
     renders = panel.renders
     panel.explorer.update(w11=0.0, w12=0.2, w21=0.2, w22=0.0)
     assert [panel.controls[k].value for k in ("w11", "w12", "w21", "w22")] == [0.0, 0.2, 0.2, 0.0]
@@ -87,6 +94,27 @@ def test_the_explorer_side_flows_back_to_the_panel_controls(app):
     assert "contracting at rate 0.800" in panel.extras[0].object
     panel.controls["phi"].value = "relu"
     assert panel.explorer.values["phi"] == "relu"
+
+
+def test_text_boxes_release_only_sliders_buttons_and_log_sliders_keep_their_behaviour():
+    panel = ExplorerPanel(mean_field_explorer(N=60))
+    ex, events = panel.explorer, len(panel.explorer.latencies)
+    panel.controls["others"].value = "1.0"            # a text box applies on Enter
+    assert ex.values["others"] == "1.0" and len(ex.latencies) == events + 1
+    panel.controls["N"].value = 70                    # dragging the N slider: no event yet...
+    assert ex.values["N"] == 60 and len(ex.latencies) == events + 1
+    with param.edit_constant(panel.controls["N"]):
+        panel.controls["N"].value_throttled = 70      # ...releasing it: one event
+    assert ex.values["N"] == 70 and len(ex.latencies) == events + 2
+    (button,) = [extra for extra in panel.extras if type(extra).__name__ == "Button"]
+    button.clicks += 1                                # "finite N": recompute now, one event
+    assert len(ex.latencies) == events + 3 and ex.result.finite_current
+    panel.close()
+
+    panel = ExplorerPanel(normalization_explorer())
+    panel.explorer.update(contrast=0.3)               # off the log slider's grid of 10^(k/20)
+    assert panel.controls["contrast"].value == pytest.approx(10 ** -0.5)
+    panel.close()
 
 
 def test_the_png_has_the_figure_size_at_the_chosen_dpi():

@@ -51,16 +51,16 @@ def test_every_explorer_has_a_tab_that_renders_and_responds_to_the_keyboard(app_
         handle.wait_for(timeout=30_000)
         figure.wait_for(timeout=30_000)
         page.wait_for_timeout(300)  # let the tab settle before its screenshot
-        page.locator(".bk-panel-models-layout-Column:visible").last.screenshot(
+        page.locator(".rnnlab-explorer:visible").screenshot(
             path=SCREENSHOTS / f"app_{_slug(title)}.png")
 
         before = figure.get_attribute("src")
-        value = float(handle.get_attribute("aria-valuenow"))
+        value = float(handle.get_attribute("aria-valuetext"))
         _pages.press_on(handle, "ArrowRight", STEPS)
         after = _pages.wait_changed(page, lambda: figure.get_attribute("src"), before)
         old, new = _pixels(before), _pixels(after)
         assert old.shape == new.shape and old.shape[0] > 100 and old.shape[1] > 100
         assert (old != new).any(axis=-1).mean() > 1e-3, f"{title}: the figure came back unchanged"
-        moved = float(page.locator(f"{_pages.SLIDER_HANDLE}:visible").first.get_attribute("aria-valuenow"))
+        moved = float(page.locator(f"{_pages.SLIDER_HANDLE}:visible").first.get_attribute("aria-valuetext"))
         assert moved > value, f"{title}: the slider did not move"
     assert page.js_errors == []
