@@ -115,6 +115,8 @@ class LivePlot(Callback):
         self._draw()
 
     def _draw(self) -> None:
+        from matplotlib.ticker import MaxNLocator
+
         epochs = [r["epoch"] for r in self.rows]
         for ax, key, label in ((self.ax_loss, "loss", "cross entropy"), (self.ax_acc, "acc", "accuracy")):
             ax.clear()
@@ -124,6 +126,7 @@ class LivePlot(Callback):
                     ax.plot(epochs, values, style, marker="o", ms=3, label=split)
             ax.set_xlabel("epoch")
             ax.set_ylabel(label)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             if self.rows:
                 ax.legend(loc="best")
         self.fig.canvas.draw_idle()
