@@ -147,6 +147,8 @@ def test_a_finished_run_is_not_overwritten(tmp_path):
         train(tiny_model(), toy_data(), CFG.replace(epochs=1), run_dir=tmp_path / "r", progress=False)
     with pytest.raises(FileNotFoundError, match="nothing to resume"):
         resume(tmp_path / "nowhere")
+    with pytest.raises(TypeError, match="model=..., data="):  # a custom model cannot be rebuilt by name
+        resume(tmp_path / "r")
 
 
 # --- divergence ---------------------------------------------------------------------------------------

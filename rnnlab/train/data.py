@@ -369,7 +369,10 @@ def download_cifar10(root=None) -> Path:
     with tarfile.open(archive, "r:gz") as tar:
         members = [m for m in tar.getmembers()
                    if m.isfile() and Path(m.name).parts[:1] == (CIFAR_DIR,) and ".." not in m.name]
-        tar.extractall(root, members=members, filter="data")
+        try:
+            tar.extractall(root, members=members, filter="data")
+        except TypeError:  # Python without extraction filters; the members are vetted above
+            tar.extractall(root, members=members)
     return folder
 
 

@@ -11,7 +11,8 @@ A run directory holds
 * ``config.json``: the :class:`RunConfig` (plain JSON);
 * ``data.json``: the data's facts, including the psMNIST pixel permutation;
 * ``metrics.csv``: one row per epoch: ``epoch, train_loss, train_acc, val_loss, val_acc, lr, time``
-  and the monitor's columns;
+  and the monitor's columns (train loss and accuracy are running means over the epoch's batches; ``lr``
+  is the rate used in the epoch; ``time`` the seconds of training and validation, monitor excluded);
 * ``checkpoint.pt``: the state after the last completed epoch (model, optimizer, scheduler, epoch,
   RNG states, config, best validation so far), written atomically (temporary file, ``fsync``,
   ``os.replace``) and read with ``torch.load(weights_only=True)``, so loading runs no pickled code;
@@ -535,8 +536,8 @@ def _fit(model, data: SequenceData, cfg: RunConfig, run_dir: Path | None, *, mon
     """The loop shared by :func:`train` and :func:`resume` (called inside ``fork_rng``)."""
     from tqdm.auto import tqdm
 
-    device = next(iter(model.parameters())).device
     opt, sched = _optimizer(model, cfg)
+    device = next(iter(model.parameters())).device
     callbacks = list(callbacks)
     if cfg.tensorboard and run_dir is not None:
         callbacks.append(TensorBoardLogger(run_dir / "tensorboard"))
@@ -775,6 +776,12 @@ def resume(run_dir, *, model: nn.Module | None = None, data: SequenceData | None
         cfg = cfg.replace(epochs=epochs)
         _write_json(cfg.to_dict(), run_dir / "config.json")
     device = resolve_device(cfg.device)
+    if model is None:
+        from .nets import NETS
+
+        if cfg.net not in NETS:
+            raise TypeError(f"{run_dir} trained a model passed to train() (net {cfg.net!r} is not one of "
+                            f"{sorted(NETS)}); resume it with resume(run_dir, model=..., data=...)")
     if data is None:
         perm = ckpt.get("permutation")
         data = _load_data(cfg, device, permutation=None if perm is None else perm.numpy())
