@@ -100,11 +100,16 @@ def _env(extra: dict) -> dict:
 
 
 @contextlib.contextmanager
-def panel_app(timeout: float = 60.0):
-    """Serve ``rnnlab/app.py`` with ``panel serve`` on a free local port; yields the page's URL."""
+def panel_app(timeout: float = 60.0, wrapper: Path | None = None):
+    """Serve ``rnnlab/app.py`` with ``panel serve`` on a free local port; yields the page's URL.
+
+    ``wrapper``: a Python script run instead of the ``panel`` command, with the same arguments
+    (the latency benchmark instruments the server this way).
+    """
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="rnnlab-panel-") as tmp:
-        cmd = [str(BIN / "panel"), "serve", str(ROOT / "rnnlab" / "app.py"), "--address", "127.0.0.1",
+        panel = [str(BIN / "panel")] if wrapper is None else [sys.executable, str(wrapper)]
+        cmd = [*panel, "serve", str(ROOT / "rnnlab" / "app.py"), "--address", "127.0.0.1",
                "--port", str(port), "--allow-websocket-origin", f"127.0.0.1:{port}", "--num-procs", "1",
                "--liveness"]
         base = f"http://127.0.0.1:{port}"

@@ -109,6 +109,7 @@ def press_on(handle_locator, key: str, times: int = 1) -> None:
 # showed a new image: for ipympl, when the image is drawn on the figure's canvas; for Panel, when the
 # new <img> has decoded. window.__keys records when each key press reached the page.
 KEY_PROBE = """() => {
+    if (window.__keys) return;
     window.__keys = [];
     document.addEventListener('keydown', () => window.__keys.push(performance.now()), true);
 }"""

@@ -1,10 +1,11 @@
 """The notebooks' explorers in JupyterLab, in a real (headless) Chromium.
 
-One JupyterLab server for the module, on copies of the notebooks. For each notebook with an
-explorer: run all cells in smoke mode, check that no cell errored and that every widget rendered
-(ipywidgets' front end and ipympl's are installed and agree with the kernel), press an arrow key
-on the explorer's first slider, and check that the kernel got the new value and that the ipympl
-canvas shows new pixels. A screenshot of each explorer goes to ``docs/screenshots/``.
+One JupyterLab server and one page for the module, on copies of the notebooks. For each notebook
+with explorers: run all cells in smoke mode, check that no cell errored and that every widget
+rendered (ipywidgets' front end and ipympl's are installed and agree with the kernel); then, for
+each explorer, press an arrow key on its first slider, and check that the readout moved by the
+slider's steps, that the kernel got the new value, and that the ipympl canvas shows new pixels.
+A screenshot of each explorer goes to ``docs/screenshots/``.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ import _harness
 import _pages
 from conftest import SCREENSHOTS, new_page, save_if_failed
 
-NOTEBOOKS = {  # notebook -> the explorer's variable and the control its first slider sets
-    "01_dynamics_and_phase_portraits.ipynb": ("explorer", "w11"),
-    "02_contraction.ipynb": ("explorer", "w11"),
+# notebook -> its explorers in page order: (variable, the control of its first slider, screenshot name)
+NOTEBOOKS = {
+    "01_dynamics_and_phase_portraits.ipynb": [("explorer", "w11", "jupyterlab_01")],
+    "02_contraction.ipynb": [("explorer", "w11", "jupyterlab_02")],
+    "04_divisive_normalization.ipynb": [("explorer", "w_r", "jupyterlab_04_circuit"),
+                                        ("pool_explorer", "stimulus", "jupyterlab_04_pool")],
 }
 STEPS = 3  # arrow presses; each moves a slider by its step
 
@@ -41,21 +45,27 @@ def lab_page(lab, request):
 
 
 @pytest.mark.parametrize("name", list(NOTEBOOKS))
-def test_notebook_runs_and_its_explorer_responds_to_the_keyboard(lab, lab_page, name):
+def test_notebook_runs_and_its_explorers_respond_to_the_keyboard(lab, lab_page, name):
     base, token, page = lab
-    variable, control = NOTEBOOKS[name]
     _pages.open_notebook(page, base, token, name)
     _pages.run_all(page)
 
     assert _pages.cell_errors(page) == []
-    explorer = page.locator(_pages.LAB_CURRENT).locator(_pages.LAB_EXPLORER).last
-    explorer.wait_for(timeout=30_000)
+    explorers = page.locator(_pages.LAB_CURRENT).locator(_pages.LAB_EXPLORER)
+    explorers.last.wait_for(timeout=30_000)
+    assert explorers.count() == len(NOTEBOOKS[name])
     assert page.get_by_text("Error displaying widget").count() == 0
-    assert page.locator(".jupyter-widgets").count() > 0
     assert page.js_errors == []
+    for k, (variable, control, screenshot) in enumerate(NOTEBOOKS[name]):
+        _check_explorer(page, explorers.nth(k), variable, control, screenshot)
+    page.evaluate(f"{_pages.NOTEBOOK}.sessionContext.shutdown()")   # free the CPU for what follows
+
+
+def _check_explorer(page, explorer, variable: str, control: str, screenshot: str) -> None:
+    """Screenshot one explorer, press an arrow key on its first slider, check the kernel and the figure."""
     canvas = explorer.locator(_pages.LAB_CANVAS)
     explorer.scroll_into_view_if_needed()
-    explorer.screenshot(path=SCREENSHOTS / f"jupyterlab_{name.split('_')[0]}.png")
+    explorer.screenshot(path=SCREENSHOTS / f"{screenshot}.png")
 
     slider = explorer.locator(".widget-slider").first
     readout = slider.locator(".widget-readout")
@@ -70,7 +80,6 @@ def test_notebook_runs_and_its_explorer_responds_to_the_keyboard(lab, lab_page, 
     _pages.wait_until(page, lambda: float(_pages.kernel_eval(
         page, f"print({variable}.values[{control!r}])")) == pytest.approx(expected, abs=1e-9))
     _pages.wait_changed(page, lambda: _pages.canvas_pixels(canvas), before_pixels)
-    page.evaluate(f"{_pages.NOTEBOOK}.sessionContext.shutdown()")   # free the CPU for what follows
 
 
 def _number(text: str) -> float:
