@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import sys
 import types
@@ -129,6 +130,10 @@ def test_checkpoint_holds_only_tensors_and_plain_types(tmp_path):
     assert ckpt["epoch"] == 1 and RunConfig.from_dict(ckpt["config"]) == run.config
     assert {"model", "optimizer", "scheduler", "rng"} <= set(ckpt)
     assert not list(tmp_path.glob("r/*.tmp"))  # atomic writes leave no temporary files
+    mask = os.umask(0)
+    os.umask(mask)
+    for name in ("checkpoint.pt", "config.json", "best.pt"):  # ordinary files, as open() would make
+        assert (tmp_path / "r" / name).stat().st_mode & 0o777 == 0o666 & ~mask
     # a checkpoint that smuggles code is refused instead of executed
     evil = tmp_path / "evil.pt"
 

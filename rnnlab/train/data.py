@@ -337,6 +337,9 @@ def _fetch(url: str, target: Path, md5: str) -> None:
     """Download ``url`` to ``target`` through a temporary file, checking its md5."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(tmp, 0o666 & ~mask)  # an ordinary data file, not mkstemp's owner-only one
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
             shutil.copyfileobj(response, out)

@@ -395,9 +395,17 @@ def evaluate(model: nn.Module, data, batch_size: int = 1024) -> Evaluation:
 # Files
 
 
+def _umask_mode() -> int:
+    """The mode an ordinary new file gets (``mkstemp`` makes owner-only files; runs are shared)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def _atomic_save(obj, path: Path) -> None:
     """``torch.save`` to a temporary file in the same folder, fsync, then ``os.replace``."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    os.chmod(tmp, _umask_mode())
     try:
         with os.fdopen(fd, "wb") as fh:
             torch.save(obj, fh)
@@ -411,6 +419,7 @@ def _atomic_save(obj, path: Path) -> None:
 
 def _write_json(obj, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    os.chmod(tmp, _umask_mode())
     with os.fdopen(fd, "w") as fh:
         json.dump(obj, fh, indent=2)
         fh.write("\n")
