@@ -210,9 +210,10 @@ class _ComboNet(RecurrentNet):
         A = dt * self.module_weights().transpose(1, 2)  # (p, n, n): module i's relu(x_i) @ A_i
         C = (dt * self.coupling() + (1.0 - dt) * torch.eye(self.n, device=du.device)).T  # (N, N): x @ C
         h = du.new_zeros(batch, self.n)
-        for t in range(x.shape[1]):
+        # unbind, not du[:, t]: the backward of T selections would zero-fill a (B, T, N) tensor T times
+        for du_t in du.unbind(1):
             r = torch.relu(h).view(batch, p, n).transpose(0, 1)  # (p, B, n): one small matmul per module
-            h = torch.addmm(du[:, t], h, C) + torch.bmm(r, A).transpose(0, 1).reshape(batch, self.n)
+            h = torch.addmm(du_t, h, C) + torch.bmm(r, A).transpose(0, 1).reshape(batch, self.n)
         return self.readout(h)
 
     # -- the analysis side, in float64

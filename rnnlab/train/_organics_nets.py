@@ -163,8 +163,8 @@ class ORGaNICsNet(RecurrentNet):
         c = self.sigma**2
         h = self.initial_state(x.shape[0])
         y, a, b, b0 = h.split(N, dim=-1)
-        for t in range(x.shape[1]):
-            z, u_b, u_b0 = d[:, t].split(N, dim=-1)
+        for d_t in d.unbind(1):  # not d[:, t]: its backward would zero-fill a (B, T, 3N) tensor per step
+            z, u_b, u_b0 = d_t.split(N, dim=-1)
             ry, ra = torch.relu(y), torch.relu(a)
             s = torch.cat([y, a], -1) @ W_gT
             y_new = y + k_y * (-y + b * z + (1.0 - torch.sqrt(ra.clamp_min(_A_FLOOR))) * (ry @ W_rT))
