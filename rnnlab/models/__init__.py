@@ -22,10 +22,14 @@ from .reservoir import (
     OpenLoopReservoir,
     Reservoir,
     TrainedReservoir,
+    Transient,
+    cross_gains,
     feedback_weights,
     frequency_response,
+    impulse_response,
     open_loop_fixed_points,
     open_loop_gain,
+    readout_coefficients,
     readout_weights,
     train_readout,
 )
@@ -68,4 +72,8 @@ __all__ = [
     "train_readout",
     "open_loop_gain",
     "frequency_response",
+    "cross_gains",
+    "readout_coefficients",
+    "impulse_response",
+    "Transient",
 ]
