@@ -85,6 +85,7 @@ from .meanfield import (
     _kink,
     _legendre,
     _nodes,
+    N_NODES,
     default_frequencies,
     mean_field,
 )
@@ -151,11 +152,11 @@ class _Pair:
     residual: float
 
 
-def _solve_pair(g, A_k, A_n, c_kk, c_nn, phi, feedback, n_nodes, tol=1e-13, max_iter=30) -> _Pair:
-    """Newton on ``F(c) = g^2 E[phi_k phi_n](c) - c`` (derivation step (a)); ``F' = g^2 d - 1 < 0``."""
+def _solve_pair(g, A_k, A_n, c_kk, c_nn, phi, feedback, n_nodes, c0=0.0, tol=1e-13, max_iter=30) -> _Pair:
+    """Newton from ``c0`` on ``F(c) = g^2 E[phi_k phi_n](c) - c`` (derivation step (a)); ``F' = g^2 d - 1 < 0``."""
     kink = _kink(phi)
     bound = np.sqrt(c_kk * c_nn)
-    c, it = 0.0, 0
+    c, it = float(np.clip(c0, -bound, bound)), 0
     while True:
         P, w, u_k, u_n = _pair_grid(A_k, A_n, c_kk, c, c_nn, feedback, n_nodes, kink)
         x_k, x_n = w * A_k + u_k, w * A_n + u_n
@@ -345,6 +346,8 @@ def mean_field_targets(
     phi: str | Activation = "tanh",
     feedback: str = "gaussian",
     n_nodes: int = PAIR_NODES,
+    diagonal_nodes: int = N_NODES,
+    guess: TargetsMeanField | None = None,
 ) -> TargetsMeanField:
     """Mean field of a reservoir trained to several fixed points (Rivkind & Barak 2017, Eqs. 16-18;
     the coefficients derived in this module's docstring).
@@ -358,8 +361,12 @@ def mean_field_targets(
     phi : str or Activation
     feedback : {"gaussian", "uniform"}
     n_nodes : int
-        Quadrature nodes per dimension of the cross terms (the diagonal ones use
-        :func:`~rnnlab.meanfield.mean_field`).
+        Quadrature nodes per dimension of the 3-d rule of the cross terms.
+    diagonal_nodes : int
+        Nodes per dimension of :func:`~rnnlab.meanfield.mean_field`, which gives the diagonal terms.
+    guess : TargetsMeanField, optional
+        A nearby solution with as many targets: Newton starts from its covariances (an explorer
+        passes its previous result; a slider step then takes one or two Newton steps, not four).
 
     Examples
     --------
@@ -380,7 +387,8 @@ def mean_field_targets(
         raise ValueError(f"targets must be finite, got {targets!r}")
     g, _, phi = _check_args(g, 0.0, phi, n_nodes)
     M = A.size
-    single = [mean_field(g, a, phi=phi, feedback=feedback) for a in A]
+    single = [mean_field(g, a, phi=phi, feedback=feedback, n_nodes=diagonal_nodes) for a in A]
+    C0 = guess.C if guess is not None and guess.C.shape == (M, M) else np.zeros((M, M))
     s2 = np.array([mf.sigma2 for mf in single])
     rho = np.array([mf.rho for mf in single])
     C = np.diag(s2)
@@ -390,7 +398,7 @@ def mean_field_targets(
     iterations = 0
     for n in range(M):
         for kk in range(n):
-            pair = _solve_pair(g, A[kk], A[n], s2[kk], s2[n], phi, feedback, n_nodes)
+            pair = _solve_pair(g, A[kk], A[n], s2[kk], s2[n], phi, feedback, n_nodes, c0=C0[kk, n])
             C[kk, n] = C[n, kk] = pair.c
             d[kk, n] = d[n, kk] = pair.d
             a[kk, n], a[n, kk] = pair.a_kn, pair.a_nk
