@@ -55,7 +55,8 @@ def test_train_then_resume_equals_a_straight_run(tmp_path, capsys):
     assert a["epoch"] == b["epoch"] == 2
     for k in a["model"]:
         assert torch.equal(a["model"][k], b["model"][k]), k
-    np.testing.assert_array_equal(load_metrics(tmp_path / "a")["val_loss"], load_metrics(tmp_path / "b")["val_loss"])
+    np.testing.assert_array_equal(load_metrics(tmp_path / "a")["val_loss"],
+                                  load_metrics(tmp_path / "b")["val_loss"])
     stored = json.loads((tmp_path / "a" / "config.json").read_text())
     assert stored["net_options"] == {"hidden_size": 8} and stored["data_limit"] == 150
 
@@ -75,7 +76,7 @@ def test_missing_dataset_is_explained(tmp_path, capsys):
 
 
 def test_python_dash_m_runs_the_same_main():
-    out = subprocess.run([sys.executable, "-m", "rnnlab.train", "--net", "lstm", "--task", "digits", "--print-config"],
-                         capture_output=True, text=True, timeout=120)
+    argv = [sys.executable, "-m", "rnnlab.train", "--net", "lstm", "--task", "digits", "--print-config"]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == RunConfig.paper("lstm", "digits").to_dict()

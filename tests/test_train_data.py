@@ -22,7 +22,8 @@ from rnnlab.train.data import (
     read_idx,
 )
 
-IDX_CODES = {np.uint8: 0x08, np.int8: 0x09, np.int16: 0x0B, np.int32: 0x0C, np.float32: 0x0D, np.float64: 0x0E}
+IDX_CODES = {np.uint8: 0x08, np.int8: 0x09, np.int16: 0x0B, np.int32: 0x0C, np.float32: 0x0D,
+             np.float64: 0x0E}
 
 
 def idx_bytes(a: np.ndarray) -> bytes:

@@ -115,7 +115,8 @@ def test_resume_reaches_the_uninterrupted_result(tmp_path, stop, done):
     assert stopped.status == "interrupted" and stopped.test is None
     assert stopped.epochs_done == done
     assert load_checkpoint(tmp_path / "b" / "checkpoint.pt")["epoch"] == stopped.epochs_done
-    resumed = resume(tmp_path / "b", model=tiny_model(seed=99), data=data, monitor=weight_norm, progress=False)
+    resumed = resume(tmp_path / "b", model=tiny_model(seed=99), data=data, monitor=weight_norm,
+                     progress=False)
     assert resumed.status == "completed" and resumed.epochs_done == 3
     assert_same_state(straight.model, resumed.model)
     a, b = load_metrics(tmp_path / "a"), load_metrics(tmp_path / "b")
@@ -246,8 +247,9 @@ def write_fake_mnist(root, n_train=24, n_test=8):
     rng = np.random.default_rng(0)
     raw = root / "MNIST" / "raw"
     raw.mkdir(parents=True)
-    for name, shape in (("train-images-idx3-ubyte", (n_train, 28, 28)), ("train-labels-idx1-ubyte", (n_train,)),
-                        ("t10k-images-idx3-ubyte", (n_test, 28, 28)), ("t10k-labels-idx1-ubyte", (n_test,))):
+    files = (("train-images-idx3-ubyte", (n_train, 28, 28)), ("train-labels-idx1-ubyte", (n_train,)),
+             ("t10k-images-idx3-ubyte", (n_test, 28, 28)), ("t10k-labels-idx1-ubyte", (n_test,)))
+    for name, shape in files:
         a = rng.integers(0, 256 if len(shape) == 3 else 10, shape, dtype=np.uint8)
         header = bytes([0, 0, 8, a.ndim]) + b"".join(int(s).to_bytes(4, "big") for s in shape)
         (raw / name).write_bytes(header + a.tobytes())
@@ -339,12 +341,14 @@ def test_live_plot_and_tensorboard_follow_the_epochs(tmp_path, monkeypatch):
         def close(self):
             pass
 
-    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", types.SimpleNamespace(SummaryWriter=FakeWriter))
+    fake = types.SimpleNamespace(SummaryWriter=FakeWriter)
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", fake)
     live = LivePlot(display=False)
     run = train(tiny_model(), toy_data(), CFG.replace(epochs=2, tensorboard=True), run_dir=tmp_path / "r",
                 callbacks=[live], progress=False)
     assert [len(line.get_xdata()) for line in live.ax_acc.get_lines()] == [2, 2]  # train and val
-    np.testing.assert_allclose(live.ax_loss.get_lines()[0].get_ydata(), [r["train_loss"] for r in run.history])
+    np.testing.assert_allclose(live.ax_loss.get_lines()[0].get_ydata(),
+                               [r["train_loss"] for r in run.history])
     assert ("val_acc", 2, run.history[1]["val_acc"]) in scalars
     monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)  # not installed
     with pytest.raises(ImportError, match="pip install tensorboard"):

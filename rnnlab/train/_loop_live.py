@@ -61,7 +61,8 @@ class StopAfter(Callback):
         self._done, self._t0 = 0, time.perf_counter()
 
     def on_batch_end(self, epoch: int, batch: int, loss: float) -> None:
-        if self.seconds is not None and self._t0 is not None and time.perf_counter() - self._t0 > self.seconds:
+        elapsed = time.perf_counter() - self._t0 if self._t0 is not None else 0.0
+        if self.seconds is not None and elapsed > self.seconds:
             raise KeyboardInterrupt(f"StopAfter: {self.seconds:g} s elapsed")
 
     def on_epoch_end(self, row: dict) -> None:
@@ -143,7 +144,8 @@ class TensorBoardLogger(Callback):
         except ImportError as err:
             raise ImportError(
                 "tensorboard=True needs the tensorboard package (torch.utils.tensorboard could not be "
-                f"imported: {err}). Install it with `pip install tensorboard`, or run with tensorboard=False; "
+                f"imported: {err}). Install it with `pip install tensorboard`, or run with "
+                "tensorboard=False; "
                 "metrics.csv in the run directory holds the same numbers."
             ) from None
         self.log_dir = Path(log_dir)

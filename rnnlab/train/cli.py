@@ -1,4 +1,4 @@
-"""``rnnlab-train`` / ``python -m rnnlab.train``: the training runs of :mod:`rnnlab.train.loop` from a terminal.
+"""``rnnlab-train`` / ``python -m rnnlab.train``: the runs of :mod:`rnnlab.train.loop` from a terminal.
 
 A run starts from the papers' settings for the net (:meth:`RunConfig.paper`); flags and ``--set
 key=value`` change them. ``--set`` takes a :class:`RunConfig` field (``--set data_limit=500``) or,
@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
                "(default runs/<task>-<net>-seed<seed>-<time>).")
     p.add_argument("--task", choices=TASKS, default="psmnist", help="benchmark (default psmnist)")
     p.add_argument("--net", default="sparse_combo",
-                   help="sparse_combo, svd_combo, organics, organics_static, lstm or rnn (default sparse_combo)")
+                   help="sparse_combo (default), svd_combo, organics, organics_static, lstm or rnn")
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float, help="Adam's initial learning rate")
@@ -87,7 +87,8 @@ def parse_config(argv=None):
 
     Examples
     --------
-    >>> cfg, _ = parse_config(["--net", "lstm", "--task", "digits", "--set", "hidden_size=32", "--epochs", "5"])
+    >>> cfg, _ = parse_config(["--net", "lstm", "--task", "digits", "--set", "hidden_size=32",
+    ...                        "--epochs", "5"])
     >>> cfg.net, cfg.task, cfg.epochs, cfg.lr, cfg.net_options
     ('lstm', 'digits', 5, 0.001, {'hidden_size': 32})
     """
@@ -99,7 +100,8 @@ def parse_config(argv=None):
         cfg = RunConfig.paper(args.net, args.task)
     except ValueError:
         cfg = RunConfig(task=args.task, net=args.net)
-    changes = {field: getattr(args, flag) for flag, field in _FLAGS.items() if getattr(args, flag) is not None}
+    changes = {field: getattr(args, flag) for flag, field in _FLAGS.items()
+               if getattr(args, flag) is not None}
     if args.standardize:
         changes["standardize"] = True
     if args.tensorboard:

@@ -175,7 +175,8 @@ class RunConfig:
             raise TypeError(f"net_options must be a dict, got {type(self.net_options).__name__}")
         for name in ("epochs", "batch_size", "probe_size"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "epochs" else 1):
+            least = 0 if name == "epochs" else 1
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
                 raise ValueError(f"{name} must be a {'non-negative' if name == 'epochs' else 'positive'} "
                                  f"integer, got {value!r}")
         for name in ("lr", "gamma"):
@@ -183,7 +184,9 @@ class RunConfig:
                 raise ValueError(f"{name} must be a positive number, got {getattr(self, name)!r}")
         if not (isinstance(self.weight_decay, (int, float)) and 0 <= self.weight_decay < math.inf):
             raise ValueError(f"weight_decay must be a non-negative number, got {self.weight_decay!r}")
-        if self.grad_clip is not None and not (isinstance(self.grad_clip, (int, float)) and self.grad_clip > 0):
+        clip = self.grad_clip
+        clip_ok = clip is None or (isinstance(clip, (int, float)) and not isinstance(clip, bool) and clip > 0)
+        if not clip_ok:
             raise ValueError(f"grad_clip must be a positive number or None, got {self.grad_clip!r}")
         try:
             milestones = tuple(int(m) for m in self.milestones)
@@ -312,7 +315,8 @@ class RunResult:
 
     def __repr__(self) -> str:
         c = self.config
-        head = f"RunResult({c.net} on {c.task}, seed {c.seed}: {self.status} after {self.epochs_done}/{c.epochs} epochs"
+        head = (f"RunResult({c.net} on {c.task}, seed {c.seed}: {self.status} after "
+                f"{self.epochs_done}/{c.epochs} epochs")
         if self.test is not None:
             head += f"; test accuracy {100 * self.test.accuracy:.2f}% (final)"
         if self.best_test is not None:
@@ -351,7 +355,8 @@ class RepeatResult:
 
     def __repr__(self) -> str:
         c = self.config
-        return (f"RepeatResult({c.net} on {c.task}, {len(self.seeds)} seeds {list(self.seeds)}: test accuracy "
+        return (f"RepeatResult({c.net} on {c.task}, {len(self.seeds)} seeds {list(self.seeds)}: "
+                f"test accuracy "
                 f"mean {100 * self.mean:.2f}%, min {100 * self.min:.2f}%, max {100 * self.max:.2f}%)")
 
 
@@ -439,7 +444,8 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict]]:
         return [], []
     with open(path, newline="") as fh:
         reader = csv.DictReader(fh)
-        rows = [{k: (float(v) if v not in ("", None) else float("nan")) for k, v in row.items()} for row in reader]
+        rows = [{k: (float(v) if v not in ("", None) else float("nan")) for k, v in row.items()}
+                for row in reader]
         header = list(reader.fieldnames or [])
     for row in rows:
         row["epoch"] = int(row["epoch"])
@@ -648,7 +654,8 @@ def _fit(model, data: SequenceData, cfg: RunConfig, run_dir: Path | None, *, mon
         test = evaluate(model, data.test, batch_size=max(cfg.batch_size, 1024))
         if best_epoch is not None and run_dir is not None and (run_dir / "best.pt").exists():
             best_model = copy.deepcopy(model)
-            best_model.load_state_dict(torch.load(run_dir / "best.pt", map_location=device, weights_only=True))
+            best_state = torch.load(run_dir / "best.pt", map_location=device, weights_only=True)
+            best_model.load_state_dict(best_state)
             best_test = evaluate(best_model, data.test, batch_size=max(cfg.batch_size, 1024))
         elif best_epoch == cfg.epochs:
             best_test = test
