@@ -86,8 +86,10 @@ def solve_rows(repeats: int) -> dict:
     relu = PHIS["relu, threshold 0.1"]
     return {
         "`mean_field(0.5, 1.0)` (Eqs. 8, 11; 121 nodes)": timed(lambda: mean_field(0.5, 1.0), repeats),
-        "`mean_field_targets` 3 targets, tanh (default 32 nodes)": timed(lambda: mean_field_targets(*FIG2), repeats),
-        "... 24 nodes (the explorer's)": timed(lambda: mean_field_targets(*FIG2, n_nodes=24), repeats),
+        "`mean_field_targets` 3 targets, tanh (default 32 nodes)": timed(
+            lambda: mean_field_targets(*FIG2), repeats),
+        "... 20 and 41 nodes (the explorer's), cold start": timed(
+            lambda: mean_field_targets(*FIG2, n_nodes=20, diagonal_nodes=41), repeats),
         "`mean_field_targets` 2 targets, ReLU (32 nodes)": timed(
             lambda: mean_field_targets(0.7, [0.5, 1.0], phi=relu), repeats),
     }
@@ -121,7 +123,8 @@ def explorer_rows(n_events: int) -> tuple[dict, float]:
         finite.append(time.perf_counter() - start)
     ex.close()
     rows = {"explorer event (mean field + draw)": latency, "... of which mean field": compute,
-            "... of which full draw": render, "finite-N recompute, N = 200 (button or release)": np.array(finite)}
+            "... of which full draw": render,
+            "finite-N recompute, N = 200 (button or release)": np.array(finite)}
     return rows, float(np.mean(solved))
 
 
@@ -129,16 +132,19 @@ def error_lines() -> list[str]:
     sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
     from test_meanfield_targets import RELU, _finite_n_errors
 
-    lines = ["| case | N | seeds | C | G_nk (relative) | G_OL | outlier |", "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| case | N | seeds | C | G_nk (relative) | G_OL | outlier |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     cases = [("Fig. 2: tanh, g = 0.9, targets 0.5, 1, 1.5", mean_field_targets(*FIG2), "tanh"),
-             ("ReLU (threshold 0.1), g = 0.7, targets 0.5, 1", mean_field_targets(0.7, [0.5, 1.0], phi=RELU), RELU)]
+             ("ReLU (threshold 0.1), g = 0.7, targets 0.5, 1",
+              mean_field_targets(0.7, [0.5, 1.0], phi=RELU), RELU)]
     for name, mf, phi in cases:
         for N, seeds in ((100, 6), (500, 3), (2000, 1)):
             err = {"C": [], "G": [], "G_OL": [], "outlier": []}
             for seed in range(seeds):
                 for key, e in _finite_n_errors(mf, N, seed, phi).items():
                     err[key] += e
-            cells = " | ".join(f"{np.sqrt(np.mean(np.square(e))):.4f} ({np.max(e):.4f})" for e in err.values())
+            cells = " | ".join(f"{np.sqrt(np.mean(np.square(e))):.4f} ({np.max(e):.4f})"
+                               for e in err.values())
             lines.append(f"| {name} | {N} | {seeds} | {cells} |")
     return lines
 
@@ -177,7 +183,8 @@ def main():
         "",
         "## Explorer (`mean_field_explorer`, Fig. 2 settings, N = 200)",
         "",
-        f"{len(widget['explorer event (mean field + draw)'])} timed events ({WARMUP} warm-up first): a random "
+        f"{len(widget['explorer event (mean field + draw)'])} timed events ({WARMUP} warm-up first): "
+        "a random "
         f"walk over g and A, another nonlinearity every {PHI_EVERY} events; {solved:.0%} had a mean-field "
         "solution. The finite-N network is recomputed only on release of N or on the button, timed apart.",
         "",

@@ -452,7 +452,8 @@ class GainCurves:
     @property
     def stable(self) -> np.ndarray:
         """``lambda_out < 0`` and ``rho < 1`` (False where unsolved)."""
-        return self.solved & (np.nan_to_num(self.lambda_out, nan=1.0) < 0) & (np.nan_to_num(self.rho, nan=1.0) < 1)
+        lam, rho = np.nan_to_num(self.lambda_out, nan=1.0), np.nan_to_num(self.rho, nan=1.0)
+        return self.solved & (lam < 0) & (rho < 1)
 
 
 def gain_curves(g, A=1.0, *, phi: str | Activation = "tanh", feedback: str = "gaussian") -> GainCurves:

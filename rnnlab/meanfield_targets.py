@@ -153,7 +153,8 @@ class _Pair:
 
 
 def _solve_pair(g, A_k, A_n, c_kk, c_nn, phi, feedback, n_nodes, c0=0.0, tol=1e-13, max_iter=30) -> _Pair:
-    """Newton from ``c0`` on ``F(c) = g^2 E[phi_k phi_n](c) - c`` (derivation step (a)); ``F' = g^2 d - 1 < 0``."""
+    """Newton from ``c0`` on ``F(c) = g^2 E[phi_k phi_n](c) - c`` (derivation step (a)),
+    ``F' = g^2 d - 1 < 0``."""
     kink = _kink(phi)
     bound = np.sqrt(c_kk * c_nn)
     c, it = float(np.clip(c0, -bound, bound)), 0
@@ -174,7 +175,10 @@ def _solve_pair(g, A_k, A_n, c_kk, c_nn, phi, feedback, n_nodes, c0=0.0, tol=1e-
             "fading memory (rho < 1) may fail"
         )
     return _Pair(
-        c, d, _avg(P, w * r_k * dr_n), _avg(P, w * r_n * dr_k), _avg(P, r_k * dr_n * u_n), _avg(P, r_n * dr_k * u_k), it, abs(F)
+        c, d,
+        _avg(P, w * r_k * dr_n), _avg(P, w * r_n * dr_k),
+        _avg(P, r_k * dr_n * u_n), _avg(P, r_n * dr_k * u_k),
+        it, abs(F),
     )
 
 

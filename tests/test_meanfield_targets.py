@@ -66,7 +66,8 @@ def test_cross_terms_have_the_form_of_eq_18(which, request):
                 expected = loc.K[k] * (S - loc.zeros[k]) / ((S - p[k]) * (S - p[n]))
             np.testing.assert_allclose(G[:, k], expected, rtol=1e-10)
         # H is diagonal but for column n, so its eigenvalues are its diagonal entries ...
-        np.testing.assert_allclose(np.sort_complex(np.linalg.eigvals(loc.H)), np.sort_complex(p + 0j), atol=1e-12)
+        eig = np.sort_complex(np.linalg.eigvals(loc.H))
+        np.testing.assert_allclose(eig, np.sort_complex(p + 0j), atol=1e-12)
         # ... and G_n(s) solves (sI - H) G = a.
         np.testing.assert_allclose((S[0] * np.eye(p.size) - loc.H) @ G[0], loc.a, atol=1e-12)
         # Every pole lies in the open-loop disk: |p_nk + 1| <= rho_k rho_n (Cauchy-Schwarz).
@@ -160,7 +161,8 @@ def _finite_n_errors(mf, N, seed, phi):
         err["G_OL"].append(np.max(np.abs(G_N @ k - loc.open_loop_gain(S_N))))  # Eq. 17 at finite N
         # Outliers well outside the disk: the nearby root of 1 - G_OL(s) (determinant lemma).
         for p in loc.outliers[(loc.outliers.imag >= 0) & (np.abs(loc.outliers + 1) > loc.rho + 0.1)]:
-            root = scipy.optimize.newton(lambda s: open_loop_gain(tr, s, loc.n) - 1, p, x1=p + 0.01, tol=1e-10)
+            root = scipy.optimize.newton(lambda s: open_loop_gain(tr, s, loc.n) - 1, p, x1=p + 0.01,
+                                         tol=1e-10)
             err["outlier"].append(abs(root - p))
     return err
 
@@ -191,7 +193,8 @@ def test_mean_field_matches_finite_n_for_several_targets(which, phi, request):
 
 def test_finite_n_gain_is_cross_gains_times_readout_coefficients():
     tr = train_readout(Reservoir.random(80, 0.9, rng=1), FIG2["targets"])  # Eq. 17 at finite N
-    np.testing.assert_allclose(cross_gains(tr, S, 1) @ readout_coefficients(tr), open_loop_gain(tr, S, 1), rtol=1e-9)
+    G = cross_gains(tr, S, 1) @ readout_coefficients(tr)
+    np.testing.assert_allclose(G, open_loop_gain(tr, S, 1), rtol=1e-9)
 
 
 def test_finite_n_nyquist_count_matches_mean_field_closed_loop_poles(fig2):
@@ -259,7 +262,8 @@ def test_control_transfer_function_of_several_targets_is_eq_17(fig2):
     omega = np.array([0.0, 0.2, 0.5, 3.0])
     for loc in fig2.local:
         tf = loc.transfer_function()
-        np.testing.assert_allclose(control.frequency_response(tf, omega).complex, loc.open_loop_gain(1j * omega),
+        G = control.frequency_response(tf, omega).complex
+        np.testing.assert_allclose(G, loc.open_loop_gain(1j * omega),
                                    rtol=1e-9, atol=1e-12)
         poles = control.poles(control.feedback(tf, 1, sign=1))
         np.testing.assert_allclose(np.sort_complex(poles), np.sort_complex(loc.closed_loop_poles), atol=1e-8)

@@ -40,7 +40,10 @@ def test_controls_update_live_except_n_and_the_target_list(explorer):
     assert not c["N"].continuous_update and not c["others"].continuous_update
 
 
-@pytest.mark.parametrize("event", [dict(g=0.6), dict(A=1.0), dict(others="1.5"), dict(phi="relu, threshold 0.1")])
+EVENTS = [dict(g=0.6), dict(A=1.0), dict(others="1.5"), dict(phi="relu, threshold 0.1")]
+
+
+@pytest.mark.parametrize("event", EVENTS)
 def test_events_move_the_same_artists_to_the_mean_field(explorer, event):
     before, figures = _lines(explorer), plt.get_fignums()
     finite_before = explorer.result.finite
@@ -51,7 +54,8 @@ def test_events_move_the_same_artists_to_the_mean_field(explorer, event):
     res = explorer.result
     np.testing.assert_allclose(res.local.closed_loop_poles, loc.closed_loop_poles, atol=1e-9)
     mf_line, mirror = explorer.fig.axes[0].lines[:2]
-    np.testing.assert_allclose(mf_line.get_xdata() + 1j * mf_line.get_ydata(), loc.open_loop_gain(1j * res.response.omega),
+    shown = mf_line.get_xdata() + 1j * mf_line.get_ydata()
+    np.testing.assert_allclose(shown, loc.open_loop_gain(1j * res.response.omega),
                                rtol=1e-8)
     np.testing.assert_allclose(mirror.get_ydata(), -mf_line.get_ydata())
     disk, poles = explorer.fig.axes[1].lines[1:3]

@@ -528,7 +528,8 @@ def impulse_response(trained: TrainedReservoir, t, m: int = 0, *, neurons=10, rn
         raise ValueError("t must be a 1-d array of finite non-negative times")
     net = trained.reservoir
     if isinstance(neurons, (int, np.integer)):
-        neurons = np.sort(np.random.default_rng(rng).choice(net.n, size=min(int(neurons), net.n), replace=False))
+        size = min(int(neurons), net.n)
+        neurons = np.sort(np.random.default_rng(rng).choice(net.n, size=size, replace=False))
     neurons = np.asarray(neurons, dtype=int)
     lam, V = np.linalg.eig(trained.jacobian(m))
     coef = np.linalg.solve(V, net.w_fb.astype(complex))  # (N,)

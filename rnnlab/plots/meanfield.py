@@ -103,8 +103,10 @@ def closed_loop_spectrum(eigenvalues=None, prediction=None, ax=None, *, legend: 
     if prediction is not None:
         rho, poles = _prediction(prediction)
         theta = np.linspace(0.0, 2 * np.pi, 361)
-        ax.plot(-1 + rho * np.cos(theta), rho * np.sin(theta), color=MEAN_FIELD_COLOR, label=rf"bulk, $\rho$ = {rho:.3f}")
-        ax.plot(poles.real, poles.imag, "x", color=MEAN_FIELD_COLOR, markersize=9, mew=2, label="predicted outliers")
+        ax.plot(-1 + rho * np.cos(theta), rho * np.sin(theta), color=MEAN_FIELD_COLOR,
+                label=rf"bulk, $\rho$ = {rho:.3f}")
+        ax.plot(poles.real, poles.imag, "x", color=MEAN_FIELD_COLOR, markersize=9, mew=2,
+                label="predicted outliers")
     ax.axvline(0.0, color="black", linestyle=":", linewidth=1.0)
     ax.set_xlabel(r"Re $\lambda$")
     ax.set_ylabel(r"Im $\lambda$")
@@ -137,7 +139,8 @@ def transient(response, prediction=None, ax=None, *, legend: bool = True):
     ax.plot(response.t, response.z, color=FINITE_N_COLOR, linewidth=2.5, label="output z, finite N")
     if prediction is not None:
         _prediction(prediction)
-        ax.plot(response.t, prediction.impulse_response(response.t), "--", color=MEAN_FIELD_COLOR, linewidth=2,
+        ax.plot(response.t, prediction.impulse_response(response.t), "--", color=MEAN_FIELD_COLOR,
+                linewidth=2,
                 label="output, mean field")
     ax.axhline(0.0, color="black", linewidth=0.6)
     ax.set_xlabel("t")

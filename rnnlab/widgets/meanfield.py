@@ -1,4 +1,4 @@
-"""Explorers for the mean-field theory of trained reservoirs: Nyquist plot, spectrum and predicted stability."""
+"""Explorers for the mean-field theory of trained reservoirs: Nyquist plot, spectrum, predicted stability."""
 
 from __future__ import annotations
 
@@ -201,8 +201,8 @@ def _verdict_html(result: MeanFieldView) -> str:
     poles = ", ".join(f"{p.real:+.3f}{p.imag:+.3f}i" for p in loc.closed_loop_poles)
     verdict = "<b style='color:#2ca02c'>stable</b>" if loc.stable else "<b style='color:#d62728'>unstable</b>"
     rows = [
-        f"fixed point A = {loc.A:.2f} ({result.targets.size} target{'s' if result.targets.size > 1 else ''}): "
-        f"{verdict}",
+        f"fixed point A = {loc.A:.2f} ({result.targets.size} "
+        f"target{'s' if result.targets.size > 1 else ''}): {verdict}",
         f"rho = {loc.rho:.3f}{' (fading memory fails)' if loc.rho >= 1 else ''}",
         f"closed-loop poles: {poles}",
         f"Nyquist encirclements of 1+0i: {result.response.encirclements}",
