@@ -214,7 +214,11 @@ def _verdict_html(result: MeanFieldView) -> str:
                     f"{fr.encirclements} encirclements ({state})")
     if result.error:
         rows.append(result.error)
-    return "<div style='font-size:90%; line-height:1.35'>" + "<br>".join(rows) + "</div>"
+    # The figure's key lives here: text in a widget costs nothing at redraw, text in the figure does.
+    key = ("<span style='color:#d62728'>&#9473;</span> mean field, "
+           "<span style='color:#1f77b4'>&#9473;</span> finite N (dashed: &omega; &lt; 0); &#10005; = 1+0i. "
+           "Left: Nyquist G<sub>OL</sub>(i&omega;). Right: spectrum, bulk disk, predicted outliers (&#10005;).")
+    return "<div style='font-size:90%; line-height:1.35'>" + "<br>".join([*rows, key]) + "</div>"
 
 
 class _MeanFieldArtists:
@@ -230,13 +234,11 @@ class _MeanFieldArtists:
         ax.plot([CRITICAL_POINT.real], [CRITICAL_POINT.imag], "x", color="black", markersize=10, mew=2)
         ax.axhline(0.0, color="0.7", linewidth=0.8, zorder=0)
         ax.axvline(0.0, color="0.7", linewidth=0.8, zorder=0)
-        ax.set_title(r"Nyquist: $G_{OL}(i\omega)$, critical point $1 + 0i$", fontsize="medium")
         ax = self.ax_spec
         (self.eig,) = ax.plot([], [], ".", color=FINITE_N_COLOR, markersize=3)
         (self.disk,) = ax.plot([], [], color=MEAN_FIELD_COLOR)
         (self.poles,) = ax.plot([], [], "x", color=MEAN_FIELD_COLOR, markersize=9, mew=2)
         ax.axvline(0.0, color="black", linestyle=":", linewidth=1.0)
-        ax.set_title(r"closed-loop spectrum, bulk disk and outliers", fontsize="medium")
         self.theta = np.linspace(0, 2 * np.pi, 181)
         self.panel = ipywidgets.HTML()
         _freeze_for_redraws(fig, (self.ax_nyq, self.ax_spec))
