@@ -17,11 +17,17 @@ Conventions, taken from the paper and checked in ``tests/test_meanfield.py``:
   ``G_OL = 1``, so the Nyquist critical point is ``1 + 0i``. The paper's text and Fig. 1 mention a
   cross at ``0 + 1i``; with Eq. 7 as written, and with Eq. 14 (the pole of Eq. 7 for Eq. 13), the
   point ``0 + 1i`` is not where the loop goes unstable, so we read it as ``1 + 0i`` (real part 1,
-  imaginary part 0) and use that.
+  imaginary part 0) and use that. Checked on finite networks: at every closed-loop outlier of Eq. 4,
+  ``G_OL = 1`` (``tests/test_meanfield_targets.py::test_critical_point_is_one_not_i_on_a_finite_network``).
 * For one target the closed loop is stable iff ``lambda_out < 0`` iff ``G_OL(0) < 1`` provided
   ``1 - beta_1 > 0`` (the open-loop pole is stable). Since ``beta_1 = g^2 <phi'^2 + phi phi''>``
   (Stein's lemma), ``beta_1 <= rho^2 < 1`` for tanh (``phi phi'' <= 0``) and ``beta_1 = rho^2`` for
   the thresholded ReLU, so under fading memory the DC test of the paper holds.
+
+Several targets (Eqs. 16-18, whose coefficients the paper leaves to an unavailable supplement) are in
+:mod:`rnnlab.meanfield_targets`, derived there. The paper does not state the law of ``w_FB``;
+``feedback="uniform"`` (``U(-1, 1)``) reproduces its Fig. 1D (an unstable pair at ``g = 1``), the
+Gaussian law does not (the pair sits at ``Re = -0.024``), so the notebook uses the uniform law.
 
 The paper's ``w_out = A (r^T r)^-2 r`` is a typo for ``A (r^T r)^-1 r``, as its second form
 ``N^-1 g^2 sigma^-2 A r`` shows (``<r^2> = sigma^2 / g^2`` by Eq. 8).

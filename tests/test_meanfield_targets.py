@@ -267,3 +267,12 @@ def test_control_transfer_function_of_several_targets_is_eq_17(fig2):
                                    rtol=1e-9, atol=1e-12)
         poles = control.poles(control.feedback(tf, 1, sign=1))
         np.testing.assert_allclose(np.sort_complex(poles), np.sort_complex(loc.closed_loop_poles), atol=1e-8)
+
+
+def test_control_is_imported_only_when_asked_for():
+    import subprocess
+    import sys
+
+    code = "import sys, rnnlab, rnnlab.meanfield_targets; print('control' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -60,6 +60,7 @@ class MeanFieldView:
 
     @property
     def finite_current(self) -> bool:
+        """Whether the finite-N network was computed for this result's settings."""
         return self.finite is not None and self.finite[0] == self.key
 
 
@@ -217,7 +218,8 @@ def _verdict_html(result: MeanFieldView) -> str:
     # The figure's key lives here: text in a widget costs nothing at redraw, text in the figure does.
     key = ("<span style='color:#d62728'>&#9473;</span> mean field, "
            "<span style='color:#1f77b4'>&#9473;</span> finite N (dashed: &omega; &lt; 0); &#10005; = 1+0i. "
-           "Left: Nyquist G<sub>OL</sub>(i&omega;). Right: spectrum, bulk disk, predicted outliers (&#10005;).")
+           "Left: Nyquist G<sub>OL</sub>(i&omega;). "
+           "Right: spectrum, bulk disk, predicted outliers (&#10005;).")
     return "<div style='font-size:90%; line-height:1.35'>" + "<br>".join([*rows, key]) + "</div>"
 
 
