@@ -17,7 +17,9 @@ server; the explorer computes and moves its artists exactly as in a notebook; th
 rendered once on an off-screen Agg canvas and sent as a PNG (zlib level 1) to a ``pn.pane.PNG``.
 The render blits: only the data artists are drawn over a cached background of axes, ticks and
 labels, which is redrawn only for an axes whose limits or labels changed (text is most of a
-render). The explorer's HTML keys and tables are mirrored into ``pn.pane.HTML``.
+render). Panel's 50 ms debounce of changes from the browser is turned off for these controls.
+The explorer's HTML keys and tables are mirrored into ``pn.pane.HTML``, its buttons into Panel
+buttons.
 
 The alternatives, and what was measured against them on the 2-core test machine:
 
