@@ -70,6 +70,15 @@ def kernel_eval(page, code: str, timeout_ms: int = 30_000) -> str:
     )
 
 
+def canvas_drawn(canvas) -> bool:
+    """Whether a canvas element has any pixel drawn (a figure that never arrived stays transparent)."""
+    return canvas.evaluate("""(c) => {
+        const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) return true;
+        return false;
+    }""")
+
+
 def canvas_pixels(canvas) -> str:
     """The pixels of a canvas element, as a data URL."""
     return canvas.evaluate("(c) => c.toDataURL()")

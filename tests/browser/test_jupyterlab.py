@@ -65,6 +65,7 @@ def _check_explorer(page, explorer, variable: str, control: str, screenshot: str
     """Screenshot one explorer, press an arrow key on its first slider, check the kernel and the figure."""
     canvas = explorer.locator(_pages.LAB_CANVAS)
     explorer.scroll_into_view_if_needed()
+    _pages.wait_until(page, lambda: _pages.canvas_drawn(canvas))   # the figure arrived from the kernel
     explorer.screenshot(path=SCREENSHOTS / f"{screenshot}.png")
 
     slider = explorer.locator(".widget-slider").first

@@ -50,6 +50,7 @@ def test_every_explorer_has_a_tab_that_renders_and_responds_to_the_keyboard(app_
         handle = page.locator(f"{_pages.SLIDER_HANDLE}:visible").first
         handle.wait_for(timeout=30_000)
         figure.wait_for(timeout=30_000)
+        _pages.wait_until(page, lambda: figure.evaluate("(img) => img.complete && img.naturalWidth > 100"))
         page.wait_for_timeout(300)  # let the tab settle before its screenshot
         page.locator(".rnnlab-explorer:visible").screenshot(
             path=SCREENSHOTS / f"app_{_slug(title)}.png")
