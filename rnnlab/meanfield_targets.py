@@ -76,6 +76,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.optimize
 
 from .activations import Activation, get_activation
 from .meanfield import (
@@ -152,28 +153,50 @@ class _Pair:
     residual: float
 
 
-def _solve_pair(g, A_k, A_n, c_kk, c_nn, phi, feedback, n_nodes, c0=0.0, tol=1e-13, max_iter=30) -> _Pair:
-    """Newton from ``c0`` on ``F(c) = g^2 E[phi_k phi_n](c) - c`` (derivation step (a)),
-    ``F' = g^2 d - 1 < 0``."""
+def _solve_pair(g, A_k, A_n, c_kk, c_nn, phi, feedback, n_nodes, c0=0.0, tol=1e-13, newton_steps=8) -> _Pair:
+    """Newton from ``c0``, then Brent if needed, on ``F(c) = g^2 E[phi_k phi_n](c) - c`` (step (a)).
+
+    ``F' = g^2 d - 1 < 0`` under fading memory, so ``F`` has one root in ``[-bound, bound]``
+    (``bound = sigma_k sigma_n``). Newton converges in a few steps for smooth ``phi``. For the ReLU
+    near collinear fixed points the rule's panels move with ``c`` and its ``F`` is smooth only to the
+    quadrature error; Newton then cycles, and Brent's method on the bracket that Newton's evaluations
+    narrowed finds the sign change instead.
+    """
     kink = _kink(phi)
     bound = np.sqrt(c_kk * c_nn)
-    c, it = float(np.clip(c0, -bound, bound)), 0
-    while True:
+    scale = max(1.0, bound)
+    lo, hi = -bound, bound
+    calls = [0]
+
+    def evaluate(c):
+        calls[0] += 1
         P, w, u_k, u_n = _pair_grid(A_k, A_n, c_kk, c, c_nn, feedback, n_nodes, kink)
         x_k, x_n = w * A_k + u_k, w * A_n + u_n
         r_k, r_n, dr_k, dr_n = phi(x_k), phi(x_n), phi.derivative(x_k), phi.derivative(x_n)
-        d = _avg(P, dr_k * dr_n)
-        F = g**2 * (_avg(P, r_k * r_n)) - c
-        if abs(F) <= tol * max(1.0, bound) or it >= max_iter:
+        return g**2 * _avg(P, r_k * r_n) - c, _avg(P, dr_k * dr_n), (P, w, u_k, u_n, r_k, r_n, dr_k, dr_n)
+
+    c = float(np.clip(c0, -bound, bound))
+    for _ in range(newton_steps):
+        F, d, nodes = evaluate(c)
+        lo, hi = (c, hi) if F > 0 else (lo, c)
+        if abs(F) <= tol * scale or g**2 * d >= 1:
             break
-        step = -F / (g**2 * d - 1.0)
-        c = float(np.clip(c + step, -bound, bound))
-        it += 1
-    if abs(F) > 1e-7 * max(1.0, bound):  # the ReLU rule moves its panels with c: allow its error
-        raise ValueError(
-            f"the covariance of the fixed points for A = {A_k} and {A_n} did not converge (g = {g}): "
-            "fading memory (rho < 1) may fail"
-        )
+        c = float(np.clip(c - F / (g**2 * d - 1.0), -bound, bound))
+    if abs(F) > tol * scale:
+        F_lo, F_hi = evaluate(lo)[0], evaluate(hi)[0]
+        edge = 1e-7 * scale  # a root on the edge: collinear fixed points (tanh with targets -A and A)
+        if abs(F_lo) <= edge or abs(F_hi) <= edge:
+            c = lo if abs(F_lo) <= abs(F_hi) else hi
+        elif F_lo > 0 > F_hi:
+            c = scipy.optimize.brentq(lambda c: evaluate(c)[0], lo, hi, xtol=1e-10 * scale)
+        else:
+            raise ValueError(
+                f"the covariance of the fixed points for A = {A_k} and {A_n} has no solution (g = {g}): "
+                "fading memory (rho < 1) may fail"
+            )
+        F, d, nodes = evaluate(c)
+    P, w, u_k, u_n, r_k, r_n, dr_k, dr_n = nodes
+    it = calls[0]
     return _Pair(
         c, d,
         _avg(P, w * r_k * dr_n), _avg(P, w * r_n * dr_k),
@@ -319,7 +342,7 @@ class TargetsMeanField:
     local : tuple of LocalGain
         The loop around each fixed point.
     iterations : int
-        Newton steps over all pairs.
+        Evaluations of the pair rule over all pairs (Newton and, where needed, Brent).
     """
 
     g: float
