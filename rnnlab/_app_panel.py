@@ -78,7 +78,8 @@ def panel_control(widget):
         return w.DiscreteSlider(**label, options=options, value=nearest)
     if isinstance(widget, ipywidgets.FloatSlider):
         decimals = re.fullmatch(r"\.(\d+)f", widget.readout_format or "")  # ".2f" reads "0.00" in Panel
-        readout = {"format": "0." + "0" * int(decimals.group(1))} if decimals and int(decimals.group(1)) else {}
+        places = int(decimals.group(1)) if decimals else 0
+        readout = {"format": "0." + "0" * places} if places else {}
         return w.FloatSlider(**label, start=widget.min, end=widget.max, step=widget.step, value=widget.value,
                              **readout)
     if isinstance(widget, ipywidgets.IntSlider):
@@ -289,7 +290,8 @@ class ExplorerPanel:
                 continue
             if isinstance(widget, (ipywidgets.HTML, ipywidgets.HTMLMath, ipywidgets.Label)):
                 pane = pn.pane.HTML(widget.value)
-                widget.observe(lambda change, pane=pane: setattr(pane, "object", change["new"]), names="value")
+                widget.observe(lambda change, pane=pane: setattr(pane, "object", change["new"]),
+                               names="value")
                 self.extras.append(pane)
             elif isinstance(widget, ipywidgets.Button):  # e.g. "recompute now": a click runs its handlers
                 button = pn.widgets.Button(**{_LABEL: widget.description}, description=widget.tooltip or None)

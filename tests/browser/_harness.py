@@ -63,7 +63,8 @@ def _wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> N
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode} before answering:\n{log.read_text()[-3000:]}")
+            raise RuntimeError(f"server exited with {proc.returncode} before answering:\n"
+                               f"{log.read_text()[-3000:]}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status < 500:

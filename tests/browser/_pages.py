@@ -25,7 +25,8 @@ def open_notebook(page, base: str, token: str, name: str, timeout_ms: int = 90_0
     else:
         page.goto(f"{base}/lab/tree/{name}?token={token}")
     page.wait_for_function(
-        f"() => window.jupyterapp && {NOTEBOOK} && {NOTEBOOK}.context && {NOTEBOOK}.context.path === {json.dumps(name)}"
+        f"() => window.jupyterapp && {NOTEBOOK} && {NOTEBOOK}.context"
+        f" && {NOTEBOOK}.context.path === {json.dumps(name)}"
         f" && {NOTEBOOK}.sessionContext.session && {NOTEBOOK}.sessionContext.session.kernel"
         f" && {NOTEBOOK}.sessionContext.session.kernel.status === 'idle'",
         timeout=timeout_ms, polling=250,
@@ -61,7 +62,8 @@ def kernel_eval(page, code: str, timeout_ms: int = 30_000) -> str:
             let out = '';
             future.onIOPub = (msg) => {{
                 if (msg.header.msg_type === 'stream') out += msg.content.text;
-                if (msg.header.msg_type === 'error') out += 'ERROR ' + msg.content.ename + ': ' + msg.content.evalue;
+                if (msg.header.msg_type === 'error')
+                    out += 'ERROR ' + msg.content.ename + ': ' + msg.content.evalue;
             }};
             await future.done;
             return out;
