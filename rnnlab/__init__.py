@@ -2,7 +2,8 @@
 
 The analysis side (this package's top level) needs only numpy and scipy (cvxpy loads inside the
 LMI searches); ``rnnlab.plots`` needs matplotlib and ``rnnlab.widgets`` ipywidgets, and both load
-on first use. Submodules: :mod:`rnnlab.lognorms`, :mod:`rnnlab.metrics`, :mod:`rnnlab.certificates`.
+on first use. Submodules: :mod:`rnnlab.lognorms`, :mod:`rnnlab.metrics`, :mod:`rnnlab.certificates`,
+:mod:`rnnlab.organics_circuit`, :mod:`rnnlab.meanfield_targets`; the torch side is :mod:`rnnlab.train`.
 """
 
 from importlib import import_module
@@ -12,30 +13,41 @@ from .fixed_points import FixedPoint, FixedPoints, classify, find_fixed_points
 from .certificates import Certificate, Certificates, certify
 from .conservatism import ConservatismStudy, conservatism_study
 from .meanfield import FrequencyResponse, GainCurves, MeanField, gain_curves, mean_field, self_consistent_variance
+from .meanfield_targets import LocalGain, TargetsMeanField, mean_field_targets
 from .lognorms import lognorm, metzler_majorant, optimal_weights, spectral_abscissa
 from .models import (
     Assembly,
     DiagonalLure,
     FiringRateModel,
     FiringRateRNN,
+    GainORGaNICs,
     Hierarchical,
     Hopfield,
     LinearSystem,
     Lure,
     Model,
     MultivariableLure,
+    NormalizationCurve,
     OpenLoopReservoir,
     ORGaNICs,
     Persidskii,
     RateRNN,
     Reservoir,
+    Transient,
     block_mask,
     contrast_response,
+    cross_gains,
     feedback_coupling,
+    impulse_response,
     iterate_fixed_point,
     normalization,
+    normalization_curve,
+    readout_coefficients,
+    ring_population,
     train_readout,
 )
+from .organics_circuit import CircuitFixedPoints, Regime, circuit_2d, circuit_fixed_points, regime
+from .organics_trials import StabilityTrials, stability_trials
 from .phase import PhasePortrait, phase_portrait
 from .simulate import DivergenceError, DivergenceWarning, Trajectory, simulate
 from .spectrum import Spectrum, jacobian_spectrum
@@ -65,9 +77,24 @@ __all__ = [
     "normalization",
     "iterate_fixed_point",
     "contrast_response",
+    "normalization_curve",
+    "NormalizationCurve",
+    "ring_population",
+    "GainORGaNICs",
+    "circuit_2d",
+    "circuit_fixed_points",
+    "CircuitFixedPoints",
+    "regime",
+    "Regime",
+    "stability_trials",
+    "StabilityTrials",
     "Reservoir",
     "OpenLoopReservoir",
     "train_readout",
+    "readout_coefficients",
+    "cross_gains",
+    "impulse_response",
+    "Transient",
     "gaussian_weights",
     "sparse_weights",
     "simulate",
@@ -97,6 +124,9 @@ __all__ = [
     "FrequencyResponse",
     "gain_curves",
     "GainCurves",
+    "mean_field_targets",
+    "TargetsMeanField",
+    "LocalGain",
 ]
 
 _LAZY = ("plots", "widgets", "train")
