@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import _harness
+from . import _harness
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 SCREENSHOTS = _harness.ROOT / "docs" / "screenshots"

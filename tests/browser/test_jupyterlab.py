@@ -14,9 +14,9 @@ import re
 
 import pytest
 
-import _harness
-import _pages
-from conftest import SCREENSHOTS, new_page, save_if_failed
+from . import _harness
+from . import _pages
+from .conftest import SCREENSHOTS, new_page, save_if_failed
 
 # notebook -> its explorers in page order: (variable, the control of its first slider, screenshot name)
 NOTEBOOKS = {

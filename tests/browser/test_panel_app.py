@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import _harness
-import _pages
-from conftest import SCREENSHOTS
+from . import _harness
+from . import _pages
+from .conftest import SCREENSHOTS
 
 STEPS = 2
 
