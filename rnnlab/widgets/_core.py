@@ -111,7 +111,9 @@ class Explorer:
 
         grid = ipywidgets.GridBox(
             list(self.controls.values()),
-            layout=ipywidgets.Layout(grid_template_columns=f"repeat({columns}, max-content)"),
+            # The controls keep their width; the extras wrap below them when the row is too narrow
+            # (a shrinking grid let a verdict table cover the right-hand sliders' readouts).
+            layout=ipywidgets.Layout(grid_template_columns=f"repeat({columns}, max-content)", flex="0 0 auto"),
         )
         if isinstance(fig.canvas, ipywidgets.DOMWidget):  # ipympl: the canvas is a live widget
             self._output = None
@@ -122,7 +124,8 @@ class Explorer:
             # again and close it, and give it its own off-screen canvas (closing resets the canvas).
             plt.close(fig)
             FigureCanvasAgg(fig)
-        self.widget = ipywidgets.VBox([ipywidgets.HBox([grid, *extras]), view])
+        top = ipywidgets.HBox([grid, *extras], layout=ipywidgets.Layout(flex_flow="row wrap"))
+        self.widget = ipywidgets.VBox([top, view])
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self._render()
