@@ -52,7 +52,8 @@ RESULTS = Path(__file__).parent / "results" / "browser_latency.md"
 NOTEBOOKS = {"01_dynamics_and_phase_portraits.ipynb": [("explorer", "rate_rnn_explorer")],
              "02_contraction.ipynb": [("explorer", "contraction_explorer")],
              "04_divisive_normalization.ipynb": [("explorer", "circuit_explorer"),
-                                                 ("pool_explorer", "normalization_explorer")]}
+                                                 ("pool_explorer", "normalization_explorer")],
+             "05_mean_field_and_nyquist.ipynb": [("explorer", "mean_field_explorer")]}
 WARMUP = 3  # events before timing (first renders, caches)
 QUIET_MS = 150  # pause after each update before the next key press
 IDLE_DRAW_MS = 47.0  # full Agg draw of the rate-RNN figure on the idle machine (widget_latency.md)

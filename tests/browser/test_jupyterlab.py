@@ -24,6 +24,7 @@ NOTEBOOKS = {
     "02_contraction.ipynb": [("explorer", "w11", "jupyterlab_02")],
     "04_divisive_normalization.ipynb": [("explorer", "w_r", "jupyterlab_04_circuit"),
                                         ("pool_explorer", "stimulus", "jupyterlab_04_pool")],
+    "05_mean_field_and_nyquist.ipynb": [("explorer", "g", "jupyterlab_05")],
 }
 STEPS = 3  # arrow presses; each moves a slider by its step
 
