@@ -26,7 +26,40 @@ def _constant_input(net, inputs):
     return x
 
 
-class VanillaRNN(RecurrentNet):
+class _FusedBaseline(RecurrentNet):
+    """A one-layer torch recurrent layer (its fused kernel in ``forward``) read out linearly from the
+    last ``h``; subclasses name the layer (``LAYER``, kept as the attribute name of checkpoints) and
+    build it in :meth:`_make_layer`."""
+
+    dt = 1.0
+    LAYER = ""
+
+    def __init__(self, input_size: int, output_size: int, *, hidden_size: int = 128, seed: int = 0):
+        super().__init__()
+        self.input_size = check_positive_int("input_size", input_size)
+        self.output_size = check_positive_int("output_size", output_size)
+        self.hidden_size = check_positive_int("hidden_size", hidden_size)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(int(seed))
+            setattr(self, self.LAYER, self._make_layer())
+            self.output_layer = nn.Linear(self.hidden_size, self.output_size)
+
+    def _make_layer(self) -> nn.Module:
+        raise NotImplementedError
+
+    def drive(self, x):
+        """``W_ih s + b_ih + b_hh`` for every sample, ``(B, T, G H)`` (``G`` gates)."""
+        layer = getattr(self, self.LAYER)
+        return x @ layer.weight_ih_l0.T + (layer.bias_ih_l0 + layer.bias_hh_l0)
+
+    def _constant_drive(self, inputs) -> np.ndarray:
+        """``W_ih s + b_ih + b_hh`` in float64 for a constant sample ``s`` (``inputs``, default 0)."""
+        s = _constant_input(self, inputs)
+        layer = getattr(self, self.LAYER)
+        return to_numpy64(layer.weight_ih_l0) @ s + to_numpy64(layer.bias_ih_l0) + to_numpy64(layer.bias_hh_l0)
+
+
+class VanillaRNN(_FusedBaseline):
     """The vanilla RNN ``h_{t+1} = tanh(W_hh h_t + W_ih s_t + b_ih + b_hh)`` (``torch.nn.RNN``), read out
     linearly.
 
@@ -48,26 +81,15 @@ class VanillaRNN(RecurrentNet):
     torch.Size([2, 10])
     """
 
-    dt = 1.0
+    LAYER = "rnn"
 
-    def __init__(self, input_size: int, output_size: int, *, hidden_size: int = 128, seed: int = 0):
-        super().__init__()
-        self.input_size = check_positive_int("input_size", input_size)
-        self.output_size = check_positive_int("output_size", output_size)
-        self.hidden_size = check_positive_int("hidden_size", hidden_size)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(int(seed))
-            self.rnn = nn.RNN(self.input_size, self.hidden_size, nonlinearity="tanh", batch_first=True)
-            self.output_layer = nn.Linear(self.hidden_size, self.output_size)
+    def _make_layer(self):
+        return nn.RNN(self.input_size, self.hidden_size, nonlinearity="tanh", batch_first=True)
 
     def forward(self, x):
         x = self._check_input(x)
         _, h = self.rnn(x)  # h: (1, B, H)
         return self.output_layer(h[0])
-
-    def drive(self, x):
-        """``W_ih s + b_ih + b_hh`` for every sample, ``(B, T, H)``."""
-        return x @ self.rnn.weight_ih_l0.T + (self.rnn.bias_ih_l0 + self.rnn.bias_hh_l0)
 
     def initial_state(self, batch):
         return torch.zeros(batch, self.hidden_size, device=self.rnn.weight_hh_l0.device)
@@ -85,13 +107,10 @@ class VanillaRNN(RecurrentNet):
     def to_rnnlab(self, inputs=None) -> FiringRateRNN:
         """``FiringRateRNN(W_hh, b = W_ih s + b_ih + b_hh, tau = 1, phi = "tanh")`` for a constant sample
         ``s`` (``inputs``, default 0); its Euler step with ``dt = 1`` is the net's update."""
-        s = _constant_input(self, inputs)
-        r = self.rnn
-        b = to_numpy64(r.weight_ih_l0) @ s + to_numpy64(r.bias_ih_l0) + to_numpy64(r.bias_hh_l0)
-        return FiringRateRNN(to_numpy64(r.weight_hh_l0), b=b, tau=1.0, phi="tanh")
+        return FiringRateRNN(to_numpy64(self.rnn.weight_hh_l0), b=self._constant_drive(inputs), tau=1.0, phi="tanh")
 
 
-class LSTMNet(RecurrentNet):
+class LSTMNet(_FusedBaseline):
     """The LSTM baseline (``torch.nn.LSTM``, one layer) with a linear readout of the last ``h``.
 
     The state is ``(h, c)``, ``2 H`` numbers; :meth:`to_rnnlab` returns the continuous-time system
@@ -111,26 +130,15 @@ class LSTMNet(RecurrentNet):
     torch.Size([2, 10])
     """
 
-    dt = 1.0
+    LAYER = "lstm"
 
-    def __init__(self, input_size: int, output_size: int, *, hidden_size: int = 128, seed: int = 0):
-        super().__init__()
-        self.input_size = check_positive_int("input_size", input_size)
-        self.output_size = check_positive_int("output_size", output_size)
-        self.hidden_size = check_positive_int("hidden_size", hidden_size)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(int(seed))
-            self.lstm = nn.LSTM(self.input_size, self.hidden_size, batch_first=True)
-            self.output_layer = nn.Linear(self.hidden_size, self.output_size)
+    def _make_layer(self):
+        return nn.LSTM(self.input_size, self.hidden_size, batch_first=True)
 
     def forward(self, x):
         x = self._check_input(x)
         _, (h, _) = self.lstm(x)
         return self.output_layer(h[0])
-
-    def drive(self, x):
-        """``W_ih s + b_ih + b_hh`` for every sample, ``(B, T, 4 H)`` (gates ``i, f, g, o``)."""
-        return x @ self.lstm.weight_ih_l0.T + (self.lstm.bias_ih_l0 + self.lstm.bias_hh_l0)
 
     def initial_state(self, batch):
         return torch.zeros(batch, 2 * self.hidden_size, device=self.lstm.weight_hh_l0.device)
@@ -153,7 +161,4 @@ class LSTMNet(RecurrentNet):
     def to_rnnlab(self, inputs=None) -> LSTMSystem:
         """:class:`~rnnlab.train.nets.LSTMSystem` with this LSTM's weights and a constant sample ``inputs``
         (default 0)."""
-        s = _constant_input(self, inputs)
-        m = self.lstm
-        b = to_numpy64(m.weight_ih_l0) @ s + to_numpy64(m.bias_ih_l0) + to_numpy64(m.bias_hh_l0)
-        return LSTMSystem(to_numpy64(m.weight_hh_l0), b=b)
+        return LSTMSystem(to_numpy64(self.lstm.weight_hh_l0), b=self._constant_drive(inputs))
