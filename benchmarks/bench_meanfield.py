@@ -191,7 +191,7 @@ def main():
         *table(widget),
         "",
         f"Mean-field events within {BUDGET_MS:.0f} ms: "
-        f"{np.mean(1e3 * widget['explorer event (mean field + draw)'] <= BUDGET_MS):.0%} "
+        f"{np.mean(1e3 * widget['explorer event (mean field + draw)'] <= BUDGET_MS):.1%} "
         f"(median {lat['median']:.1f} ms).",
     ]
     if args.errors:
