@@ -8,6 +8,7 @@ hypothesis example names the exact model that failed.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,6 +73,15 @@ def assert_same_eigenvalues(a, b, atol: float = 1e-9) -> None:
     assert a.shape == b.shape
     rows, cols = scipy.optimize.linear_sum_assignment(np.abs(a[:, None] - b[None, :]))
     np.testing.assert_allclose(a[rows], b[cols], atol=atol, rtol=0)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close every figure a test leaves open; matplotlib is not imported by tests that never load it."""
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
 
 
 @pytest.fixture

@@ -20,11 +20,6 @@ from rnnlab.fixed_points import KINDS  # noqa: E402
 W_BISTABLE = [[2.0, 0.0], [0.0, 2.0]]
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
 
 @pytest.fixture(scope="module")
 def pp():

@@ -5,7 +5,6 @@ import pytest
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
 import rnnlab  # noqa: E402
 from rnnlab import Certificate, RateRNN, plots, simulate  # noqa: E402
@@ -13,11 +12,6 @@ from rnnlab.conservatism import conservatism_study  # noqa: E402
 
 MODEL = RateRNN([[0.3, -0.8], [0.6, 0.2]])
 
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def _cert(norm, metric, rate=0.5):

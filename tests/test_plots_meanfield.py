@@ -6,7 +6,6 @@ import pytest
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
 from rnnlab import plots  # noqa: E402
 from rnnlab.meanfield import default_frequencies, mean_field  # noqa: E402
@@ -18,11 +17,6 @@ from rnnlab.models.reservoir import (  # noqa: E402
     train_readout,
 )
 
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.fixture(scope="module")

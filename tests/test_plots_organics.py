@@ -5,7 +5,6 @@ import pytest
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
 from rnnlab import plots  # noqa: E402
 from rnnlab.certificates.organics import damping_stiffness, quadratic_eigenvalues  # noqa: E402
@@ -13,11 +12,6 @@ from rnnlab.models.organics import ORGaNICs, contrast_response, normalization_cu
 from rnnlab.organics_circuit import circuit_2d, circuit_portrait  # noqa: E402
 from rnnlab.organics_trials import stability_trials  # noqa: E402
 
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def _points(ax, label):

@@ -23,11 +23,6 @@ from rnnlab.widgets import Explorer, rate_rnn_explorer  # noqa: E402
 PORTRAIT = dict(xlim=(-2.5, 2.5), ylim=(-2.5, 2.5), n_grid=11, n_nullcline=81, n_starts=6)
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
 
 @pytest.fixture
 def explorer():

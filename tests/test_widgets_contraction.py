@@ -16,11 +16,6 @@ from rnnlab.widgets import contraction_explorer, fast_criteria  # noqa: E402
 SMALL = dict(n_grid=9, n_nullcline=41, n_starts=3)
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
 
 def _rows(certs):
     return {c.criterion: (c.applies, c.holds, c.rate) for c in certs}

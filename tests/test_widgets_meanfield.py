@@ -17,11 +17,6 @@ from rnnlab.widgets.meanfield import PHIS  # noqa: E402
 SMALL = dict(N=60, n_omega=120)
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
 
 @pytest.fixture
 def explorer():

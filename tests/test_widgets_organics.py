@@ -15,11 +15,6 @@ from rnnlab.widgets import circuit_explorer, normalization_explorer  # noqa: E40
 SMALL = dict(n_grid=7, n_nullcline=31)
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
 
 def _marked(ax):
     """Every fixed-point marker in ``ax``, as (kind, x, y)."""
