@@ -451,7 +451,7 @@ class SVDComboNet(_ComboNet):
         """Theorem 5 rates ``1 - g max Sigma_i`` in the metrics ``Phi_i^2``, 1/tau."""
         with torch.no_grad():
             Sigma = self.sigma_max * torch.sigmoid(self.s.double())
-        return 1.0 - Sigma.max(dim=1).values.numpy()
+        return 1.0 - Sigma.max(dim=1).values.cpu().numpy()
 
     def _weights64(self) -> np.ndarray:
         """Eq. 19 in float64: ``U, V`` orthogonal to round-off, so Theorem 5's scaled norm is
