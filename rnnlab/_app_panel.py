@@ -16,6 +16,8 @@ import param
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
+from .widgets._blit import BlitRenderer as _BlitRenderer
+
 __all__ = ["ExplorerPanel", "panel_control"]
 
 # zlib level of the figure's PNG: level 1 encodes a 900 x 420 explorer figure about twice as fast as
@@ -124,109 +126,6 @@ class _PaneCanvas(FigureCanvasAgg):
 
     def draw_idle(self, *args, **kwargs):
         self._on_draw_idle()
-
-
-class _BlitRenderer:
-    """Render a figure by drawing only its data artists over a cached picture of everything else.
-
-    Most of an explorer's render is text: tick labels, axis labels and titles (on the rate-RNN figure
-    the axes decorations are 60% of a full Agg draw), and they change only when an axes' limits or
-    labels do. The data artists of each axes (collections, lines, patches, texts, images) are marked
-    animated, so that drawing the figure or an axes leaves them out; the rest, the background, is
-    kept. Each render restores the background and draws the data artists on top in zorder, as
-    matplotlib's own blitting does. An axes whose key (position, limits, scales, labels, titles,
-    legend texts) changed has its region of the background cleared and redrawn alone; the whole
-    background is redrawn when the figure's key (size, dpi, figure texts, number of axes) changed
-    or when the region of a changed axes overlaps another axes.
-
-    The one difference from a full draw: data artists with zorder below the spines' (2.5) are drawn
-    over the spines instead of under them, at the axes' edge only (``tests/test_app.py`` bounds it).
-
-    Attributes
-    ----------
-    full_draws, axes_draws : int
-        Whole-background and single-axes background redraws so far.
-    """
-
-    PAD = 2  # pixels around an axes' tight box, for antialiasing
-
-    def __init__(self, fig):
-        self.fig = fig
-        self._figure_key = None
-        self._axes_keys: dict = {}
-        self._boxes: dict = {}
-        self._background = None
-        self.full_draws = 0
-        self.axes_draws = 0
-
-    @staticmethod
-    def _data(ax) -> list:
-        return [*ax.collections, *ax.lines, *ax.patches, *ax.texts, *ax.images, *ax.artists, *ax.tables]
-
-    @staticmethod
-    def _axes_key(ax) -> tuple:
-        legend = ax.get_legend()
-        return (ax.get_visible(), ax.get_position().bounds, ax.get_xlim(), ax.get_ylim(),
-                ax.get_xscale(), ax.get_yscale(), ax.get_xlabel(), ax.get_ylabel(),
-                tuple(ax.get_title(loc) for loc in ("left", "center", "right")),
-                tuple(t.get_text() for t in legend.get_texts()) if legend is not None else None)
-
-    def _box(self, ax, renderer):
-        return ax.get_tightbbox(renderer).padded(self.PAD)
-
-    def _redraw_all(self, canvas) -> None:
-        canvas.draw()   # animated artists are left out
-        renderer = canvas.get_renderer()
-        self._boxes = {ax: self._box(ax, renderer) for ax in self.fig.axes}
-        self.full_draws += 1
-
-    def _redraw_axes(self, canvas, changed) -> bool:
-        """Redraw the background of the axes in ``changed`` alone; False if their regions overlap others."""
-        renderer = canvas.get_renderer()
-        regions, boxes = {}, {}
-        for ax in changed:
-            boxes[ax] = self._box(ax, renderer)   # with the new limits: tick labels are laid out now
-            box = type(boxes[ax]).union([self._boxes[ax], boxes[ax]])
-            others = [b for other, b in self._boxes.items() if other is not ax]
-            if any(box.overlaps(b) for b in others):
-                return False
-            regions[ax] = box
-        canvas.restore_region(self._background)
-        pixels = np.asarray(canvas.buffer_rgba())  # (H, W, 4), row 0 at the top
-        height, width = pixels.shape[:2]
-        face = np.round(255 * np.asarray(self.fig.get_facecolor())).astype(np.uint8)
-        for ax, box in regions.items():
-            x0, x1 = max(int(np.floor(box.x0)), 0), min(int(np.ceil(box.x1)), width)
-            y0, y1 = max(height - int(np.ceil(box.y1)), 0), min(height - int(np.floor(box.y0)), height)
-            pixels[y0:y1, x0:x1] = face
-            ax.draw(renderer)
-            self._boxes[ax] = boxes[ax]
-            self.axes_draws += 1
-        return True
-
-    def draw(self, canvas) -> None:
-        """Leave the current picture of the figure in ``canvas``'s buffer."""
-        for ax in self.fig.axes:
-            for artist in self._data(ax):
-                artist.set_animated(True)
-        figure_key = (self.fig.dpi, tuple(self.fig.get_size_inches()), tuple(self.fig.axes),
-                      tuple(t.get_text() for t in self.fig.texts))
-        axes_keys = {ax: self._axes_key(ax) for ax in self.fig.axes}
-        changed = [ax for ax in self.fig.axes if axes_keys[ax] != self._axes_keys.get(ax)]
-        if figure_key != self._figure_key or self._background is None:
-            self._redraw_all(canvas)
-        elif changed:
-            if not self._redraw_axes(canvas, changed):
-                self._redraw_all(canvas)
-        else:
-            canvas.restore_region(self._background)
-        if changed or figure_key != self._figure_key:
-            self._background = canvas.copy_from_bbox(self.fig.bbox)
-        self._figure_key, self._axes_keys = figure_key, axes_keys
-        for ax in self.fig.axes:
-            if ax.get_visible():
-                for artist in sorted(self._data(ax), key=lambda a: a.get_zorder()):
-                    ax.draw_artist(artist)
 
 
 class ExplorerPanel:

@@ -17,6 +17,7 @@ from ..activations import ACTIVATIONS, Activation
 from ..fixed_points import KINDS
 from ..models import RateRNN
 from ..phase import phase_portrait
+from ._blit import BlitRenderer
 
 __all__ = ["Explorer", "rate_rnn_explorer", "contraction_explorer", "fast_criteria"]
 
@@ -65,6 +66,11 @@ class Explorer:
     extras : sequence of ipywidgets.Widget
         Widgets shown beside the controls, such as an ``ipywidgets.HTML`` key that ``draw`` fills
         in (text in a widget costs nothing at redraw; text in the figure does).
+    blit : bool
+        On a live ipympl canvas, render each event by drawing only the data artists over a cached
+        picture of the axes and their text (:class:`~rnnlab.widgets._blit.BlitRenderer`) and send
+        the pixels at once; False leaves the render to ipympl (``draw_idle``: the browser asks back
+        for a full draw). Other canvases always take the full draw.
 
     Attributes
     ----------
@@ -74,8 +80,9 @@ class Explorer:
         Seconds from each event (a control change, or one :meth:`update`) to the redraw request:
         ``compute`` + ``draw`` + ``draw_idle`` (or the display of the figure in the ``Output``).
         The initial render is not an event. With a non-interactive backend such as Agg,
-        ``draw_idle`` renders at once, so this includes a full render; ipympl renders later, off
-        this clock.
+        ``draw_idle`` renders at once, so this includes a full render; on ipympl with ``blit`` it
+        includes the blitted render and its hand-over to ipympl (the PNG encode and send), and
+        without ``blit`` ipympl renders later, off this clock.
     widget : ipywidgets.Widget
         The controls and the figure, ready to display.
 
@@ -91,7 +98,7 @@ class Explorer:
     ([0.0, 0.5], 1)
     """
 
-    def __init__(self, controls: dict, compute, draw, fig, *, columns: int = 2, extras=()):
+    def __init__(self, controls: dict, compute, draw, fig, *, columns: int = 2, extras=(), blit: bool = True):
         if not controls:
             raise ValueError("controls must name at least one widget")
         for name, control in controls.items():
@@ -115,9 +122,12 @@ class Explorer:
             # (a shrinking grid let a verdict table cover the right-hand sliders' readouts).
             layout=ipywidgets.Layout(grid_template_columns=f"repeat({columns}, max-content)", flex="0 0 auto"),
         )
+        self._blitter = None
         if isinstance(fig.canvas, ipywidgets.DOMWidget):  # ipympl: the canvas is a live widget
             self._output = None
             view = fig.canvas
+            if blit:
+                self._blitter = BlitRenderer(fig)
         else:
             self._output = view = ipywidgets.Output()
             # Shown through the Output only: take it from pyplot, whose inline backend would show it
@@ -171,6 +181,20 @@ class Explorer:
 
     def _render(self) -> None:
         self.result = self.compute(**self.values)
+        if self._blitter is not None and not getattr(self.fig.canvas, "syncing_data_url", True):
+            # ipympl with its front end up: draw the data over the cached background and send the
+            # pixels now. draw_idle would ask the browser to ask back for a full draw (a round trip
+            # and every tick label again), so pyplot's auto-draw of a stale figure (which any
+            # artist update or background redraw would trigger) is held off until the pixels are out.
+            callback, self.fig.stale_callback = self.fig.stale_callback, None
+            try:
+                self.draw(self.result)
+                self._blitter.draw(self.fig.canvas)
+                self.fig.stale = False
+            finally:
+                self.fig.stale_callback = callback
+            self.fig.canvas.blit()
+            return
         self.draw(self.result)
         if self._output is not None and _in_ipython():
             from IPython.display import display

@@ -27,6 +27,9 @@ BIN = Path(sys.executable).parent
 CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "chromium", "chromium-browser", "google-chrome",
                        "google-chrome-stable")
 TOKEN = "rnnlab-browser-tests"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+# Lines of a server's log that say a kernel or the server itself went wrong: the log is then kept.
+TROUBLE = ("Fatal Python error", "KernelRestarter", "Traceback (most recent call last)", "malloc(")
 
 
 def find_chromium() -> str | None:
@@ -79,9 +82,11 @@ def _server(cmd: list[str], url: str, env: dict, cwd: Path, log: Path, timeout: 
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
+    failed = True
     try:
         _wait_http(url, proc, log, timeout)
         yield proc
+        failed = False
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
@@ -91,10 +96,21 @@ def _server(cmd: list[str], url: str, env: dict, cwd: Path, log: Path, timeout: 
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        _keep_log(log, failed)
+
+
+def _keep_log(log: Path, failed: bool) -> None:
+    """Copy a server's log to ARTIFACTS when the run failed or the log shows trouble (a kernel's
+    crash, with its faulthandler stack, shows up only there)."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    if failed or any(line in text for line in TROUBLE):
+        ARTIFACTS.mkdir(exist_ok=True)
+        shutil.copy(log, ARTIFACTS / f"{log.stem}-{time.strftime('%Y%m%d-%H%M%S')}.log")
 
 
 def _env(extra: dict) -> dict:
-    env = dict(os.environ, RNNLAB_SMOKE="1", PYTHONUNBUFFERED="1")
+    # faulthandler: a kernel that crashes prints its Python stack into the server's log.
+    env = dict(os.environ, RNNLAB_SMOKE="1", PYTHONUNBUFFERED="1", PYTHONFAULTHANDLER="1")
     env.pop("MPLBACKEND", None)  # the kernels and the app choose their backends themselves
     env.update(extra)
     return env

@@ -7,13 +7,12 @@ Every test here is skipped, with the reason, when playwright or a system Chromiu
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from . import _harness
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
+ARTIFACTS = _harness.ARTIFACTS
 SCREENSHOTS = _harness.ROOT / "docs" / "screenshots"
 VIEWPORT = {"width": 1400, "height": 1000}
 
