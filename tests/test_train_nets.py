@@ -193,6 +193,90 @@ def test_sparse_defaults_are_the_papers():
     assert not any(p is net.W for p in net.parameters())  # modules fixed (buffers)
 
 
+def test_sparse_paper_modules_are_feedforward_chains():
+    """A4.3.2: the sparsest modules have ``lambda_max(|W|) < 0.1``; at 3.3% density and pre-scale 30,
+    Theorem 1 keeps (nearly) acyclic graphs, so ``|W|`` is (nearly) nilpotent, with links up to 6."""
+    net = build_net("sparse_combo", input_size=1, output_size=10, n_modules=4)
+    for W in net.W.double().numpy():
+        assert np.abs(np.linalg.eigvals(np.abs(W))).max() < 0.1
+        assert 0.02 < np.count_nonzero(W) / W.size < 0.04  # density 3.3%, diagonal zeroed
+
+
+def test_sparse_metric_is_forced_ill_conditioned():
+    """For a link ``x_j -> x_i`` of weight ``a`` a diagonal Theorem 1 metric needs ``m_j / m_i > a^2 / 4``
+    (the 2 x 2 minor of ``P(|W| - I) + (|W| - I)^T P``), so the paper's chains of links up to 6 force
+    ill-conditioned metrics: the reason for the coupling's parameterisation (module docstring)."""
+    net = build_net("sparse_combo", input_size=1, output_size=10, n_modules=4)
+    m = net._metric64()
+    W = net.W.double().numpy()
+    for k, s in enumerate(net._slices()):
+        mk = m[s]
+        i, j = np.nonzero(W[k])
+        assert np.all(mk[j] / mk[i] > W[k][i, j] ** 2 / 4)
+    assert m.max() / m.min() > 1e4
+
+
+def test_sparse_coupling_entries_are_bounded_by_the_parameter():
+    """``L_ij = (B~_ij - B~_ji) min(m_i, m_j) / m_i`` (module docstring): ``M L`` skew, the larger entry
+    of each pair ``(L_ij, L_ji)`` equals the parameter difference and the other is smaller by the metric
+    ratio, so ``max |L| <= 2 max |B~|`` whatever the metric's condition number."""
+    net = build_net("sparse_combo", input_size=1, output_size=10, n_modules=3, coupling_std=0.1)
+    m = net._metric64()
+    assert m.max() / m.min() > 1e4  # the old scaling sqrt(m_j / m_i) would have put 100 x B~ in L
+    L, Bt = net.coupling64(), (net.B * net.mask).double().detach().numpy()
+    S = Bt - Bt.T
+    ML = m[:, None] * L
+    np.testing.assert_allclose(ML, -ML.T, atol=1e-15)
+    np.testing.assert_allclose(np.maximum(np.abs(L), np.abs(L.T)), np.abs(S), rtol=1e-12, atol=0)
+    assert np.abs(L).max() <= 2 * np.abs(Bt).max()
+    np.testing.assert_allclose(net.coupling().double().detach().numpy(), L, rtol=1e-5, atol=1e-7)
+
+
+def test_sparse_one_adam_step_moves_the_coupling_by_at_most_the_learning_rate():
+    """The failure this parameterisation fixes: from ``B~ = 0``, one Adam step (each entry moves by at
+    most ``lr``) must not put entries much larger than ``lr`` into ``L`` (with ``B~ = M^1/2 B M^-1/2``
+    it put ``lr sqrt(m_j / m_i)``, up to 1e3 after a few steps, into the paper's 16 x 32 net)."""
+    net = build_net("sparse_combo", input_size=1, output_size=10, n_modules=3)
+    lr = 1e-3
+    opt = torch.optim.Adam([net.B], lr=lr)
+    x = torch.rand(8, 30, 1, generator=torch.Generator().manual_seed(0))
+    torch.nn.functional.cross_entropy(net(x), torch.arange(8) % 10).backward()
+    opt.step()
+    assert 0 < np.abs(net.coupling64()).max() <= 2 * lr * (1 + 1e-6)
+
+
+@pytest.mark.parametrize("dt", [0.1, 1.0])
+def test_sparse_states_at_init_obey_theorem1_comparison_bound(dt):
+    """At initialisation (``L = 0``) every module is ``x <- (1 - dt) x + dt (W relu(x) + u)``; with
+    ``|relu(x)| <= |x|`` the positive comparison system of Theorem 1 gives, for ``dt <= 1`` and
+    ``x_0 = 0``, ``|x_k| <= (I - |W|)^-1 u_bar`` entrywise, ``u_bar = |W_in| max|s| + |b_in|``. The
+    paper's modules (chains of links up to 6) have ``|(I - |W|)^-1|`` in the hundreds to thousands:
+    states of a few hundred at initialisation are the modules' gain, not a fault of the loop."""
+    net = build_net("sparse_combo", input_size=1, output_size=10, n_modules=4, dt=dt)
+    with torch.no_grad():  # PyTorch's default input bias (uniform in [-1, 1]), the drive before b_in = 0
+        net.input_layer.bias.uniform_(-1.0, 1.0, generator=torch.Generator().manual_seed(0))
+    x = torch.rand(16, 300, 1, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        states = net.states(x).abs().amax(dim=(0, 1)).double().numpy()  # (N,)
+    W = net.W.double().numpy()
+    u_bar = (net.input_layer.weight.abs().sum(1) + net.input_layer.bias.abs()).double().detach().numpy()
+    gains = [np.linalg.inv(np.eye(net.module_size) - np.abs(Wk)) for Wk in W]
+    bound = np.concatenate([G @ u_bar[s] for G, s in zip(gains, net._slices())])
+    assert np.all(states <= bound * (1 + 1e-4) + 1e-5)
+    assert max(np.abs(G).sum(1).max() for G in gains) > 100  # the gain the bound names
+    assert states.max() > 50  # and the states do reach that scale
+
+
+def test_combo_blank_input_leaves_the_net_at_rest():
+    """``b_in = 0`` at initialisation (module docstring): ``u = W_in s``, so ``s = 0`` keeps ``x = 0``,
+    the equilibrium of Eq. 2 with ``u = 0``; the bias is still a trained parameter."""
+    for name in ("sparse_combo", "svd_combo"):
+        net = small(name)
+        assert torch.all(net.input_layer.bias == 0) and net.input_layer.bias.requires_grad
+        with torch.no_grad():
+            assert torch.all(net.states(torch.zeros(2, 9, 2)) == 0)
+
+
 @given(seed=st.integers(0, 2**31 - 1))
 @settings(max_examples=10)
 def test_svd_parameterisation(seed):
