@@ -27,7 +27,8 @@ as ``B~ = M^1/2 B M^-1/2``, entries scaled by ``sqrt(m_j / m_i)``, which rnnlab 
 Adam step of 1e-3 puts entries of ``1e-3 x`` (metric ratio) into ``L``: on sklearn's digits,
 ``max |L| = 1.4e3`` and ``|L|_2 = 6e3`` after 7 steps, the Euler states explode transiently (``L`` is
 skew only in the metric, so its non-normal transients scale with ``sqrt(cond M)``) and the loss sits
-in the hundreds: the net "did not learn" on MNIST. The paper instead reports that ``L``'s largest
+in the hundreds: the net "did not learn" on MNIST. Training ``B`` itself (Eq. 3 literally) is worse:
+with these metrics ``L`` overflowed float32 within the first epoch on the digits. The paper instead reports that ``L``'s largest
 entry and singular value "went up ... by a modest amount" in training (A4.3.2). We therefore train
 ``B~`` with ``B_ij = B~_ij min(m_i, m_j) / m_i``, an entrywise positive rescaling of the masked ``B``,
 so the set of couplings is exactly Eq. 3's, while
