@@ -5,10 +5,10 @@ Both nets integrate the network of networks of Eq. 2 with ReLU modules (``g = 1`
     tau x_i' = -x_i + W_i relu(x_i) + sum_j L_ij x_j + u_i(t),     u(t) = W_in s(t) + b_in,
 
 by forward Euler with the step ``dt`` (``= Delta t / tau``, a hyperparameter the paper does not state;
-default 0.1), one input sample ``s_k`` per step, from ``x = 0`` (and ``b_in = 0`` at initialisation); the logits are a linear readout of the
-last state ``x_T``. Time is measured in units of ``tau``, so :meth:`to_rnnlab` returns an
-:class:`~rnnlab.models.assembly.Assembly` with ``tau = 1`` whose Euler step of length ``dt`` is the
-net's step, and whose coupling is the paper's ``L``.
+default 0.1), one input sample ``s_k`` per step, from ``x = 0`` (and ``b_in = 0`` at initialisation);
+the logits are a linear readout of the last state ``x_T``. Time is measured in units of ``tau``, so
+:meth:`to_rnnlab` returns an :class:`~rnnlab.models.assembly.Assembly` with ``tau = 1`` whose Euler
+step of length ``dt`` is the net's step, and whose coupling is the paper's ``L``.
 
 The coupling is the negative feedback of Eq. 3, ``L = B - M^-1 B^T M`` with ``M = BlockDiag(M_i)`` the
 modules' metrics, so ``M L + L^T M = 0`` and the assembly contracts at the slowest module's rate
@@ -28,8 +28,9 @@ Adam step of 1e-3 puts entries of ``1e-3 x`` (metric ratio) into ``L``: on sklea
 ``max |L| = 1.4e3`` and ``|L|_2 = 6e3`` after 7 steps, the Euler states explode transiently (``L`` is
 skew only in the metric, so its non-normal transients scale with ``sqrt(cond M)``) and the loss sits
 in the hundreds: the net "did not learn" on MNIST. Training ``B`` itself (Eq. 3 literally) is worse:
-with these metrics ``L`` overflowed float32 within the first epoch on the digits. The paper instead reports that ``L``'s largest
-entry and singular value "went up ... by a modest amount" in training (A4.3.2). We therefore train
+with these metrics ``L`` overflowed float32 within the first epoch on the digits. The paper instead
+reports that ``L``'s largest entry and singular value "went up ... by a modest amount" in training
+(A4.3.2). We therefore train
 ``B~`` with ``B_ij = B~_ij min(m_i, m_j) / m_i``, an entrywise positive rescaling of the masked ``B``,
 so the set of couplings is exactly Eq. 3's, while
 
