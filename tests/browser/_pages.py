@@ -125,11 +125,19 @@ KEY_PROBE = """() => {
     document.addEventListener('keydown', () => window.__keys.push(performance.now()), true);
 }"""
 
+# ipympl: every drawImage on a canvas inside the probed explorer's output, so that a view of the
+# figure that JupyterLab renders anew (a new canvas element) is still seen.
 IPYMPL_PROBE = """(canvas) => {
     window.__frames = [];
-    const ctx = canvas.getContext('2d');
-    const drawImage = ctx.drawImage.bind(ctx);
-    ctx.drawImage = (...args) => { drawImage(...args); window.__frames.push(performance.now()); };
+    for (const el of document.querySelectorAll('[data-rnnlab-probe]')) el.removeAttribute('data-rnnlab-probe');
+    (canvas.closest('.jp-OutputArea-output') || canvas.parentElement).setAttribute('data-rnnlab-probe', '');
+    if (window.__probeInstalled) return;
+    window.__probeInstalled = true;
+    const drawImage = CanvasRenderingContext2D.prototype.drawImage;
+    CanvasRenderingContext2D.prototype.drawImage = function (...args) {
+        drawImage.apply(this, args);
+        if (this.canvas.closest('[data-rnnlab-probe]')) window.__frames.push(performance.now());
+    };
 }"""
 
 PANEL_PROBE = """(img) => {
