@@ -4,6 +4,8 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -234,3 +236,30 @@ def test_diverged_trajectories_are_marked_in_time_too():
     (crosses,) = [line for line in ax.lines if line.get_label() == "diverged (1)"]
     # one cross per coordinate of the one stopped trajectory, at its stop time
     np.testing.assert_allclose(crosses.get_xdata(), [traj.t_diverged[0] - 0.1] * 2)
+
+
+@given(re=st.lists(st.floats(-50, 50), min_size=1, max_size=6), im=st.floats(0, 50))
+def test_eigenvalue_window_holds_the_spectrum_with_edges_on_a_ladder(re, im):
+    """The spectrum axes' window: every eigenvalue inside with room to spare, the imaginary axis in
+    view, edges at m * 10**k (m in 1, 1.5, 2, 3, 4, 5, 7) and at most 1.5 times the tight window's."""
+    from rnnlab.plots._core import _LADDER, _eigenvalue_limits
+
+    lam = np.array(re) + 1j * im
+    (x0, x1), (y0, y1) = _eigenvalue_limits(lam)
+    lo, hi = min(min(re), -1.0), max(max(re), 0.5)
+    pad = 0.12 * (hi - lo)
+    assert x0 <= lo - pad and x1 >= hi + pad and x0 < 0 < x1
+    assert y0 == -y1 and y1 >= 1.2 * im
+    for edge, tight in ((-x0, pad - lo), (x1, hi + pad)):
+        assert edge <= 1.5 * tight * (1 + 1e-9)
+        mantissa = edge / 10.0 ** np.floor(np.log10(edge))
+        assert np.isclose(mantissa, _LADDER, rtol=1e-9).any()
+
+
+def test_eigenvalue_window_stays_put_for_small_moves():
+    """A blitted explorer redraws the spectrum axes only when the window changes: small moves of
+    the eigenvalues inside a step of the ladder leave it as it was."""
+    from rnnlab.plots._core import _eigenvalue_limits
+
+    windows = {_eigenvalue_limits(np.array([0.2 + d, -1.3 - d]) + 1.1j) for d in np.linspace(0, 0.05, 11)}
+    assert len(windows) == 1

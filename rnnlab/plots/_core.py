@@ -90,13 +90,30 @@ def _field_arrows(pp: PhasePortrait):
     return pp.U / safe, pp.V / safe, speed / top if top > 0 else speed
 
 
+_LADDER = np.array([1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 7.0])  # window edges: these times a power of ten
+
+
+def _ladder_up(value: float) -> float:
+    """The smallest ``m * 10**k`` (``m`` in ``_LADDER``) at or above ``value > 0``."""
+    k = np.floor(np.log10(value))
+    for m in (*_LADDER, 10.0):
+        if m * 10.0**k >= value * (1 - 1e-12):
+            return round(float(m * 10.0**k), 12)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def _eigenvalue_limits(lam):
-    """A window on the complex plane around ``lam`` that always shows the imaginary axis."""
+    """A window on the complex plane around ``lam`` that always shows the imaginary axis.
+
+    Its edges are rounded outwards (by at most a factor 1.5) to ``m * 10**k`` with ``m`` in
+    (1, 1.5, 2, 3, 4, 5, 7), so that a live explorer's spectrum axes keep their limits (and their
+    tick labels, which a blitted render then need not redraw) until an eigenvalue moves past a step.
+    """
     re, im = np.real(lam), np.imag(lam)
     lo, hi = min(re.min(initial=0.0), -1.0), max(re.max(initial=0.0), 0.5)
     pad = 0.12 * (hi - lo)
     top = 1.2 * max(np.abs(im).max(initial=0.0), 0.5 * (hi - lo), 0.5)
-    return (lo - pad, hi + pad), (-top, top)
+    return (-_ladder_up(pad - lo), _ladder_up(hi + pad)), (-_ladder_up(top), _ladder_up(top))
 
 
 class _PortraitArtists:
