@@ -7,10 +7,17 @@ full Agg draw and changes only when an axes' limits or labels do.
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from PIL import Image
 
-__all__ = ["BlitRenderer"]
+__all__ = ["BlitRenderer", "PNG_COMPRESS_LEVEL", "encode_frames_fast"]
+
+# zlib level of the figure's PNG: level 1 encodes a 900 x 420 explorer figure about twice as fast as
+# PIL's default (6) for a file about 10% larger, which costs nothing on a local connection.
+PNG_COMPRESS_LEVEL = 1
 
 
 class BlitRenderer:
@@ -125,3 +132,39 @@ class BlitRenderer:
                     ax.draw_artist(artist)
             for artist in self._data(ax):
                 artist.set_animated(False)
+
+
+def encode_frames_fast(canvas) -> bool:
+    """Have an ipympl canvas write its frames as PNG at :data:`PNG_COMPRESS_LEVEL`.
+
+    ipympl sends each frame through matplotlib's WebAgg ``get_diff_image``: the whole buffer (mode
+    "full") or, after the first, only the pixels that changed (mode "diff", the others transparent),
+    encoded by PIL at its default zlib level 6, about 19 ms of a notebook explorer's event for a
+    900 x 420 figure. This replaces the canvas's ``get_diff_image`` with the same computation at
+    level 1 (about 11 ms). It reads WebAgg's frame state (``_png_is_old``, ``_force_full``,
+    ``_last_buff``); on a canvas without it, nothing is changed and False is returned.
+    """
+    if not all(hasattr(canvas, name) for name in ("_png_is_old", "_force_full", "_last_buff", "set_image_mode")):
+        return False
+
+    def get_diff_image():
+        if not canvas._png_is_old:
+            return None
+        pixels = np.asarray(canvas.get_renderer().buffer_rgba())
+        buff = pixels.view(np.uint32).squeeze(2)  # one uint32 per pixel: compare whole pixels
+        if canvas._force_full or buff.shape != canvas._last_buff.shape or (pixels[:, :, 3] != 255).any():
+            canvas.set_image_mode("full")
+            output = buff
+        else:
+            canvas.set_image_mode("diff")
+            output = np.where(buff != canvas._last_buff, buff, 0)
+        canvas._last_buff = buff.copy()
+        canvas._force_full = False
+        canvas._png_is_old = False
+        with io.BytesIO() as png:
+            Image.fromarray(output.view(np.uint8).reshape((*output.shape, 4))).save(
+                png, format="png", compress_level=PNG_COMPRESS_LEVEL)
+            return png.getvalue()
+
+    canvas.get_diff_image = get_diff_image
+    return True
