@@ -15,23 +15,14 @@ torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
 from rnnlab.train.data import SequenceData, Split  # noqa: E402
-from rnnlab.train.loop import RunConfig, StopAfter, load_checkpoint, load_metrics, resolve_device, resume, train  # noqa: E402
-from rnnlab.train.nets import StabilityMonitor, build_net  # noqa: E402
+from rnnlab.train.loop import (  # noqa: E402
+    RunConfig, StopAfter, load_checkpoint, load_metrics, resolve_device, resume, train,
+)
+from rnnlab.train.nets import StabilityMonitor  # noqa: E402
+from test_train_nets import SMALL, small  # noqa: E402  (the same small nets as the CPU tests)
 
 CUDA = torch.device("cuda")
-SMALL = {
-    "sparse_combo": dict(n_modules=3, module_size=6, density=0.3, pre_scale=2.0, post_scale=0.9, coupling_std=0.5),
-    "svd_combo": dict(n_modules=3, module_size=4, coupling_std=0.5),
-    "organics": dict(hidden_size=4),
-    "organics_static": dict(hidden_size=5, seq_len=7),
-    "lstm": dict(hidden_size=5),
-    "rnn": dict(hidden_size=5),
-}
 COMBO = ("sparse_combo", "svd_combo")
-
-
-def small(name, **extra):
-    return build_net(name, input_size=2, output_size=3, **{**SMALL[name], **extra})
 
 
 def probe(seed=0, batch=6, T=7):
