@@ -356,7 +356,8 @@ def test_monitor(name):
     net = small(name)
     out = StabilityMonitor(_probe(3), n_trajectories=2, n_points=3)(net)
     assert all(np.isfinite(v) for v in out.values())
-    assert out["max_real_jacobian"] >= out["mean_real_jacobian"]
+    # the mean of equal values may round up by an ulp
+    assert out["max_real_jacobian"] >= out["mean_real_jacobian"] - 1e-12 * abs(out["mean_real_jacobian"])
     assert ("certificate_margin" in out) == (name in ("sparse_combo", "svd_combo"))
     if name in ("sparse_combo", "svd_combo"):
         # contraction at rate c bounds every eigenvalue's real part by -c
