@@ -396,6 +396,9 @@ def test_sparse_state_dict_carries_modules_and_metric():
     assert b.certificate_margin() == a.certificate_margin()
     x = _probe(4)
     torch.testing.assert_close(a(x), b(x))
+    with torch.no_grad():  # the metric as another machine's LAPACK computes it: accepted
+        b.P64.mul_(1 + 1e-9 * torch.linspace(-1, 1, b.P64.numel(), dtype=torch.float64))
+    assert b.certificate_margin() == pytest.approx(a.certificate_margin(), rel=1e-9)
     with torch.no_grad():  # modules of one net with the metric of another: refused
         b.W.copy_(small("sparse_combo", seed=3).W)
     with pytest.raises(RuntimeError, match="P64"):
