@@ -80,8 +80,11 @@ def main(argv=None):
     x = torch.rand(batch, args.seq_len, 1, generator=gen).to(device)
     y = torch.randint(0, 10, (batch,), generator=gen).to(device)
 
+    nets = dict(NETS)
+    if device.type == "cuda":  # torch.compile of the ORGaNICs step: for launch-bound GPUs only
+        nets["organics (compile=True)"] = dict(NETS["organics"], compile=True)
     rows = []
-    for label, options in NETS.items():
+    for label, options in nets.items():
         name = label.split()[0]
         net = build_net(name, input_size=1, output_size=10, **options).to(device)
         fast = time_step(net, x, y, net.forward, repeats, device)
