@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -90,3 +91,10 @@ def machine_section() -> list[str]:
         "- matplotlib backend: Agg",
         "",
     ]
+
+
+def publish(text: str, out: str) -> None:
+    """Print a benchmark's report and write it to ``out`` (``"-"``: print only)."""
+    print(text)
+    if out != "-":
+        Path(out).write_text(text)

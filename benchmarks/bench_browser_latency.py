@@ -46,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import _harness  # noqa: E402
 import _pages  # noqa: E402
-from _latency import BUDGET_MS, summary_ms  # noqa: E402
+from _latency import BUDGET_MS, publish, summary_ms  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "browser_latency.md"
 # notebook -> its explorers in page order: (variable in the notebook, explorer factory)
@@ -418,9 +418,7 @@ def main():
         if args.only in (None, "panel"):
             rows |= bench_panel(browser, args.events)
     text = report(args.events, rows, chromium, (before, calibration_ms()))
-    print(text)
-    if args.out != "-":
-        Path(args.out).write_text(text)
+    publish(text, args.out)
 
 
 if __name__ == "__main__":

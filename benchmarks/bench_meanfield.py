@@ -34,7 +34,7 @@ import matplotlib
 matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 
-from _latency import BUDGET_MS, WARMUP, drive, machine_section, summary_ms, table  # noqa: E402
+from _latency import BUDGET_MS, WARMUP, drive, machine_section, publish, summary_ms, table  # noqa: E402
 from rnnlab import mean_field  # noqa: E402
 from rnnlab.meanfield_targets import mean_field_targets  # noqa: E402
 from rnnlab.models.reservoir import Reservoir, open_loop_gain, train_readout  # noqa: E402
@@ -202,9 +202,7 @@ def main():
                   "", *error_lines()]
     lines += ["", *machine_section()]
     text = "\n".join(lines)
-    print(text)
-    if args.out != "-":
-        Path(args.out).write_text(text)
+    publish(text, args.out)
 
 
 if __name__ == "__main__":

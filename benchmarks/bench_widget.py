@@ -30,7 +30,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from _latency import (  # noqa: E402
-    BUDGET_MS, PHI_EVERY, WARMUP, drive, machine_section, slider_walk, summary_ms, table,
+    BUDGET_MS, PHI_EVERY, WARMUP, drive, machine_section, publish, slider_walk, summary_ms, table,
 )
 from rnnlab import plots  # noqa: E402
 from rnnlab.widgets import rate_rnn_explorer  # noqa: E402
@@ -120,9 +120,7 @@ def main():
     )
     rebuild = run_rebuild(events, compute, start_values)
     text = report(args.events, explorer, compute_times, render_times, rebuild, n_fixed)
-    print(text)
-    if args.out != "-":
-        Path(args.out).write_text(text)
+    publish(text, args.out)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ import numpy as np  # noqa: E402
 
 import rnnlab  # noqa: E402
 from _latency import (  # noqa: E402
-    BUDGET_MS, PHI_EVERY, WARMUP, drive, machine_section, slider_walk, table,
+    BUDGET_MS, PHI_EVERY, WARMUP, drive, machine_section, publish, slider_walk, table,
 )
 from rnnlab import Activation, RateRNN  # noqa: E402
 from rnnlab.certificates import kozachkov  # noqa: E402
@@ -102,9 +102,7 @@ def main():
         *machine_section(),
     ]
     text = "\n".join(lines)
-    print(text)
-    if args.out != "-":
-        Path(args.out).write_text(text)
+    publish(text, args.out)
 
 
 if __name__ == "__main__":

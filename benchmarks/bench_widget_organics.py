@@ -29,7 +29,7 @@ import matplotlib
 matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 
-from _latency import BUDGET_MS, WARMUP, drive, machine_section, table  # noqa: E402
+from _latency import BUDGET_MS, WARMUP, drive, machine_section, publish, table  # noqa: E402
 from rnnlab import phase_portrait  # noqa: E402
 from rnnlab.organics_circuit import circuit_2d  # noqa: E402
 from rnnlab.widgets import circuit_explorer, contraction_explorer, normalization_explorer  # noqa: E402
@@ -135,9 +135,7 @@ def main():
         *machine_section(),
     ]
     text = "\n".join(lines)
-    print(text)
-    if args.out != "-":
-        Path(args.out).write_text(text)
+    publish(text, args.out)
 
 
 if __name__ == "__main__":
