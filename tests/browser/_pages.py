@@ -73,8 +73,10 @@ def kernel_eval(page, code: str, timeout_ms: int = 30_000) -> str:
 
 
 def canvas_drawn(canvas) -> bool:
-    """Whether a canvas element has any pixel drawn (a figure that never arrived stays transparent)."""
+    """Whether a canvas element has any pixel drawn (a figure that never arrived stays transparent;
+    a canvas that ipympl has not sized yet has no pixels at all)."""
     return canvas.evaluate("""(c) => {
+        if (c.width === 0 || c.height === 0) return false;
         const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) return true;
         return false;
