@@ -169,7 +169,7 @@ def bench_jupyterlab(browser, n_events: int) -> dict:
             page.evaluate(_pages.KEY_PROBE)
             for k, (variable, title) in enumerate(explorers):
                 explorer = page.locator(_pages.LAB_CURRENT).locator(_pages.LAB_EXPLORER).nth(k)
-                explorer.scroll_into_view_if_needed()
+                _pages.show_whole(explorer)
                 _pages.kernel_eval(page, INSTRUMENT_KERNEL.replace("EXPLORER", variable))
                 explorer.locator(_pages.LAB_CANVAS).evaluate(_pages.IPYMPL_PROBE)
                 handles = explorer.locator(f".widget-slider {_pages.SLIDER_HANDLE}")

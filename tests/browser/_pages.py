@@ -72,6 +72,13 @@ def kernel_eval(page, code: str, timeout_ms: int = 30_000) -> str:
     )
 
 
+def show_whole(locator) -> None:
+    """Scroll so that the element's bottom edge is in view (all of it when it fits). An explorer
+    only partly in view keeps its figure below the window, where one CI run found ipympl's canvas
+    still 0 x 0 (JupyterLab's windowed notebook need not lay out what is out of view)."""
+    locator.evaluate("el => el.scrollIntoView({block: 'end'})")
+
+
 def canvas_drawn(canvas) -> bool:
     """Whether a canvas element has any pixel drawn (a figure that never arrived stays transparent;
     a canvas that ipympl has not sized yet has no pixels at all)."""

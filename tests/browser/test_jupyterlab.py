@@ -65,7 +65,7 @@ def test_notebook_runs_and_its_explorers_respond_to_the_keyboard(lab, lab_page, 
 def _check_explorer(page, explorer, variable: str, control: str, screenshot: str) -> None:
     """Screenshot one explorer, press an arrow key on its first slider, check the kernel and the figure."""
     canvas = explorer.locator(_pages.LAB_CANVAS)
-    explorer.scroll_into_view_if_needed()
+    _pages.show_whole(explorer)
     _pages.wait_until(page, lambda: _pages.canvas_drawn(canvas))   # the figure arrived from the kernel
     explorer.screenshot(path=SCREENSHOTS / f"{screenshot}.png")
 
