@@ -361,3 +361,38 @@ print(out)
         env={**os.environ, "MPLBACKEND": "module://ipympl.backend_nbagg"},
     )
     assert out.stdout.strip() == str([(True, True, 1)] * 3)
+
+
+def test_with_ipympl_events_before_the_browser_asks_for_a_frame_take_draw_idle():
+    """While the front end comes up (after its ``refresh``, before its first ``draw`` request) an
+    event asks the browser to request the frame (draw_idle) instead of pushing a blitted one, which
+    a view still sizing its canvas could wipe; from the browser's first request on, events blit."""
+    if importlib.util.find_spec("ipympl") is None:
+        pytest.skip("ipympl is not installed")
+    code = """
+import matplotlib.pyplot as plt
+from rnnlab.widgets import contraction_explorer
+plt.ion()
+ex = contraction_explorer()
+canvas, messages = ex.fig.canvas, []
+canvas.send = lambda content, buffers=None: messages.append(content["data"])
+name = next(n for n, c in ex.controls.items() if hasattr(c, "step"))
+control, out = ex.controls[name], []
+def event():
+    del messages[:]
+    control.value = control.value + control.step if control.value < control.max else control.min
+    out.append((sum('"draw"' in m for m in messages) > 0, sum('"binary"' in m for m in messages)))
+for message in ({"type": "refresh"}, {"type": "initialized"}):
+    canvas._handle_message(canvas, message, [])
+event()                                                  # front end up, no frame asked for yet
+canvas._handle_message(canvas, {"type": "draw"}, [])     # the browser asks: from now on, blit
+event()
+canvas._handle_message(canvas, {"type": "refresh"}, [])  # a page reload: draw_idle again
+event()
+print(out)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        env={**os.environ, "MPLBACKEND": "module://ipympl.backend_nbagg"},
+    )
+    assert out.stdout.strip() == str([(True, 0), (False, 1), (True, 0)])

@@ -130,6 +130,7 @@ class Explorer:
             if blit:
                 self._blitter = BlitRenderer(fig)
                 encode_frames_fast(fig.canvas)
+                self._watch_front_end(fig.canvas)
         else:
             self._output = view = ipywidgets.Output()
             # Shown through the Output only: take it from pyplot, whose inline backend would show it
@@ -181,9 +182,28 @@ class Explorer:
         self._render()
         self.latencies.append(time.perf_counter() - start)
 
+    def _watch_front_end(self, canvas) -> None:
+        """Blit only once the browser, since its last ``refresh`` (a view coming up, a page reload),
+        has asked for a full draw itself: until then it may still be sizing its canvases, and a frame
+        pushed before that could be wiped with nothing to follow it, where ``draw_idle`` (the path
+        taken until then) makes the browser ask for the frame when it is ready."""
+        self._front_end_ready = False
+        refresh, handle_draw = canvas.handle_refresh, canvas.handle_draw
+
+        def on_refresh(event):
+            self._front_end_ready = False
+            return refresh(event)
+
+        def on_draw(event):
+            self._front_end_ready = True
+            return handle_draw(event)
+
+        canvas.handle_refresh, canvas.handle_draw = on_refresh, on_draw
+
     def _render(self) -> None:
         self.result = self.compute(**self.values)
-        if self._blitter is not None and not getattr(self.fig.canvas, "syncing_data_url", True):
+        if (self._blitter is not None and self._front_end_ready
+                and not getattr(self.fig.canvas, "syncing_data_url", True)):
             # ipympl with its front end up: draw the data over the cached background and send the
             # pixels now. draw_idle would ask the browser to ask back for a full draw (a round trip
             # and every tick label again), so pyplot's auto-draw of a stale figure (which any
