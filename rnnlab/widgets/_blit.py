@@ -135,14 +135,17 @@ class BlitRenderer:
 
 
 def encode_frames_fast(canvas) -> bool:
-    """Have an ipympl canvas write its frames as PNG at :data:`PNG_COMPRESS_LEVEL`.
+    """Have an ipympl canvas send every frame whole, as a PNG at :data:`PNG_COMPRESS_LEVEL`.
 
-    ipympl sends each frame through matplotlib's WebAgg ``get_diff_image``: the whole buffer (mode
-    "full") or, after the first, only the pixels that changed (mode "diff", the others transparent),
-    encoded by PIL at its default zlib level 6, about 19 ms of a notebook explorer's event for a
-    900 x 420 figure. This replaces the canvas's ``get_diff_image`` with the same computation at
-    level 1 (about 11 ms). It reads WebAgg's frame state (``_png_is_old``, ``_force_full``,
-    ``_last_buff``); on a canvas without it, nothing is changed and False is returned.
+    ipympl sends frames through matplotlib's WebAgg ``get_diff_image``: after the first, only the
+    pixels that changed (mode "diff", the others transparent, drawn over what the browser holds),
+    encoded by PIL at zlib level 6, about 19 ms of a notebook explorer's event for a 900 x 420
+    figure. A diff is right only if the browser still holds the previous frame; a browser test saw a
+    figure with holes where its canvas had been re-made between frames. Whole frames at level 1 cost
+    about the same to encode (12 ms; the diff at level 1 is 11 ms) and never depend on what the browser
+    holds. This replaces the canvas's ``get_diff_image``; it reads WebAgg's frame state
+    (``_png_is_old``, ``_force_full``, ``_last_buff``), and on a canvas without it nothing is changed
+    and False is returned.
     """
     if not all(hasattr(canvas, name) for name in ("_png_is_old", "_force_full", "_last_buff", "set_image_mode")):
         return False
@@ -150,20 +153,13 @@ def encode_frames_fast(canvas) -> bool:
     def get_diff_image():
         if not canvas._png_is_old:
             return None
-        pixels = np.asarray(canvas.get_renderer().buffer_rgba())
-        buff = pixels.view(np.uint32).squeeze(2)  # one uint32 per pixel: compare whole pixels
-        if canvas._force_full or buff.shape != canvas._last_buff.shape or (pixels[:, :, 3] != 255).any():
-            canvas.set_image_mode("full")
-            output = buff
-        else:
-            canvas.set_image_mode("diff")
-            output = np.where(buff != canvas._last_buff, buff, 0)
-        canvas._last_buff = buff.copy()
+        canvas.set_image_mode("full")
+        buff = np.array(canvas.get_renderer().buffer_rgba())  # (H, W, 4), a copy
+        canvas._last_buff = buff.view(np.uint32).squeeze(2)  # ipympl's page-less data URL reads it
         canvas._force_full = False
         canvas._png_is_old = False
         with io.BytesIO() as png:
-            Image.fromarray(output.view(np.uint8).reshape((*output.shape, 4))).save(
-                png, format="png", compress_level=PNG_COMPRESS_LEVEL)
+            Image.fromarray(buff).save(png, format="png", compress_level=PNG_COMPRESS_LEVEL)
             return png.getvalue()
 
     canvas.get_diff_image = get_diff_image
