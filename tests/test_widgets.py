@@ -301,7 +301,7 @@ for name, value in (("w11", 0.3), ("w12", -1.2), ("g", 2.0), ("w22", -0.4)):
     ex.controls[name].value = value
 draws, binaries = sum('"draw"' in m for m in messages), sum('"binary"' in m for m in messages)
 blitted = np.asarray(ex.fig.canvas.buffer_rgba()).copy()
-# The browser's picture: the first frame whole, then each diff frame's opaque pixels over it.
+# The browser's picture: each frame's opaque pixels over the last (whole frames cover everything).
 shown = frames[0].copy()
 for frame in frames[1:]:
     shown[frame[..., 3] > 0] = frame[frame[..., 3] > 0]
@@ -319,8 +319,8 @@ print(len(sent), animated, (blitted != full).any(axis=-1).mean() < 0.005, draws,
     # Four events sent as four blits and nothing else (no request for a full draw); nothing left
     # animated; the picture is the full draw's but at the spines, which the data artists drawn last
     # cover (as in the Panel app); the PNG frames sent (one at the start, one per event, written by
-    # rnnlab's level-1 encoder) add up to exactly the blitted picture.
-    assert out.stdout.split() == ["4", "0", "True", "0", "4", "5", "True", "encode_frames_fast"]
+    # rnnlab's whole-frame encoder) give exactly the blitted picture.
+    assert out.stdout.split() == ["4", "0", "True", "0", "4", "5", "True", "send_whole_frames"]
 
 
 def test_with_ipympl_a_resize_or_pixel_ratio_change_between_events_redraws_the_background():

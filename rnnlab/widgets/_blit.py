@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
-__all__ = ["BlitRenderer", "PNG_COMPRESS_LEVEL", "encode_frames_fast"]
+__all__ = ["BlitRenderer", "PNG_COMPRESS_LEVEL", "send_whole_frames"]
 
 # zlib level of the figure's PNG: level 1 encodes a 900 x 420 explorer figure about twice as fast as
 # PIL's default (6) for a file about 10% larger, which costs nothing on a local connection.
@@ -72,7 +72,8 @@ class BlitRenderer:
         return ax.get_tightbbox(renderer).padded(self.PAD)
 
     def _redraw_all(self, canvas) -> None:
-        FigureCanvasAgg.draw(canvas)   # into the buffer only (ipympl would also send it); animated artists left out
+        # Into the buffer only (ipympl's draw would also send it); the animated artists are left out.
+        FigureCanvasAgg.draw(canvas)
         renderer = canvas.get_renderer()
         self._boxes = {ax: self._box(ax, renderer) for ax in self.fig.axes}
         self.full_draws += 1
@@ -134,7 +135,7 @@ class BlitRenderer:
                 artist.set_animated(False)
 
 
-def encode_frames_fast(canvas) -> bool:
+def send_whole_frames(canvas) -> bool:
     """Have an ipympl canvas send every frame whole, as a PNG at :data:`PNG_COMPRESS_LEVEL`.
 
     ipympl sends frames through matplotlib's WebAgg ``get_diff_image``: after the first, only the
@@ -147,7 +148,8 @@ def encode_frames_fast(canvas) -> bool:
     (``_png_is_old``, ``_force_full``, ``_last_buff``), and on a canvas without it nothing is changed
     and False is returned.
     """
-    if not all(hasattr(canvas, name) for name in ("_png_is_old", "_force_full", "_last_buff", "set_image_mode")):
+    state = ("_png_is_old", "_force_full", "_last_buff", "set_image_mode")
+    if not all(hasattr(canvas, name) for name in state):
         return False
 
     def get_diff_image():

@@ -17,7 +17,7 @@ from ..activations import ACTIVATIONS, Activation
 from ..fixed_points import KINDS
 from ..models import RateRNN
 from ..phase import phase_portrait
-from ._blit import BlitRenderer, encode_frames_fast
+from ._blit import BlitRenderer, send_whole_frames
 
 __all__ = ["Explorer", "rate_rnn_explorer", "contraction_explorer", "fast_criteria"]
 
@@ -69,7 +69,7 @@ class Explorer:
     blit : bool
         On a live ipympl canvas, render each event by drawing only the data artists over a cached
         picture of the axes and their text (:class:`~rnnlab.widgets._blit.BlitRenderer`) and send
-        the pixels at once, as a PNG at zlib level 1 (:func:`~rnnlab.widgets._blit.encode_frames_fast`);
+        the pixels at once, whole, as a PNG at zlib level 1 (:func:`~rnnlab.widgets._blit.send_whole_frames`);
         False leaves the render to ipympl (``draw_idle``: the browser asks back for a full draw).
         Other canvases always take the full draw.
 
@@ -129,7 +129,7 @@ class Explorer:
             view = fig.canvas
             if blit:
                 self._blitter = BlitRenderer(fig)
-                encode_frames_fast(fig.canvas)
+                send_whole_frames(fig.canvas)
                 self._watch_front_end(fig.canvas)
         else:
             self._output = view = ipywidgets.Output()
