@@ -396,3 +396,48 @@ print(out)
         env={**os.environ, "MPLBACKEND": "module://ipympl.backend_nbagg"},
     )
     assert out.stdout.strip() == str([(True, 0), (False, 1), (True, 0)])
+
+
+@pytest.mark.parametrize("blit", [True, False])
+def test_with_ipympl_a_frame_asked_for_before_the_front_end_is_initialized_is_a_png(blit):
+    """The browser's ``draw`` request can reach the kernel before its ``initialized`` (a browser test
+    saw it for the second of two explorers shown together). ipympl 0.10 then sends the raw RGBA
+    buffer as the frame, and the broken image it makes in the browser leaves the figure a 0 x 0
+    canvas; every frame of an explorer must be a PNG of the figure, and the synced ``_data_url`` a
+    data URL of it."""
+    if importlib.util.find_spec("ipympl") is None:
+        pytest.skip("ipympl is not installed")
+    code = f"""
+import base64, io
+import matplotlib.pyplot as plt
+import numpy as np
+from PIL import Image
+from rnnlab.widgets import Explorer
+import ipywidgets
+fig, ax = plt.subplots(figsize=(3, 2), dpi=50)
+(line,) = ax.plot([0.0, 1.0], [0.0, 0.0])
+ex = Explorer({{"a": ipywidgets.FloatSlider(value=0.0, min=-1.0, max=1.0)}},
+              compute=lambda a: [0.0, a], draw=lambda y: line.set_ydata(y), fig=fig, blit={blit})
+canvas, frames = ex.fig.canvas, []
+canvas.send = lambda content, buffers=None: frames.extend(bytes(b) for b in buffers or ())
+canvas._handle_message(canvas, {{"type": "draw"}}, [])         # before "initialized"
+url = canvas._data_url
+for message in ({{"type": "refresh"}}, {{"type": "initialized"}}, {{"type": "draw"}}):
+    canvas._handle_message(canvas, message, [])
+ex.controls["a"].value = 0.5
+canvas._handle_message(canvas, {{"type": "draw"}}, [])
+images = [np.asarray(Image.open(io.BytesIO(f))) for f in frames if f.startswith(b"\\x89PNG")]
+prefix = "data:image/png;base64,"
+print(len(frames), all(f.startswith(b"\\x89PNG") for f in frames), {{i.shape for i in images}},
+      url.startswith(prefix) and base64.b64decode(url[len(prefix):]) == frames[0],
+      canvas._data_url == url)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        env={**os.environ, "MPLBACKEND": "module://ipympl.backend_nbagg"},
+    )
+    # Each frame (asked for before and after "initialized", and the event's) a PNG of the 150 x 100
+    # figure; the data URL synced before "initialized" is the first frame, and it stays that.
+    frames = 4 if blit else 3   # with blit the event pushes its own frame
+    assert out.stdout.split(maxsplit=3)[:3] == [str(frames), "True", "{(100,"]
+    assert out.stdout.split()[-2:] == ["True", "True"]

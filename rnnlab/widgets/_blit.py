@@ -7,6 +7,7 @@ full Agg draw and changes only when an axes' limits or labels do.
 
 from __future__ import annotations
 
+import base64
 import io
 
 import numpy as np
@@ -136,7 +137,8 @@ class BlitRenderer:
 
 
 def send_whole_frames(canvas) -> bool:
-    """Have an ipympl canvas send every frame whole, as a PNG at :data:`PNG_COMPRESS_LEVEL`.
+    """Have an ipympl canvas send every frame whole, as a PNG at :data:`PNG_COMPRESS_LEVEL`, and
+    only ever as a PNG.
 
     ipympl sends frames through matplotlib's WebAgg ``get_diff_image``: after the first, only the
     pixels that changed (mode "diff", the others transparent, drawn over what the browser holds),
@@ -145,10 +147,20 @@ def send_whole_frames(canvas) -> bool:
     figure with holes where its canvas had been re-made between frames. Whole frames at level 1 cost
     about the same to encode (12 ms; the diff at level 1 is 11 ms) and never depend on what the browser
     holds. This replaces the canvas's ``get_diff_image``; it reads WebAgg's frame state
-    (``_png_is_old``, ``_force_full``, ``_last_buff``), and on a canvas without it nothing is changed
-    and False is returned.
+    (``_png_is_old``, ``_force_full``, ``_last_buff``).
+
+    It also replaces ``send_binary``, for a defect of ipympl 0.10 (``Canvas.send_binary``): a frame
+    sent before the front end's ``initialized`` message (``syncing_data_url`` still true) goes out as
+    the raw RGBA buffer, not the PNG, and its ``_data_url`` is base64 without the ``data:`` prefix.
+    The browser then holds a broken image; its next ``resize`` message fails at ``drawImage`` before
+    sizing the views, and the figure stays a 0 x 0 canvas for good (seen in JupyterLab when two
+    explorers come up together and the browser's ``draw`` request for the second is handled before
+    its ``initialized``). Here the PNG is always what is sent, and ``_data_url``, while synced, is a
+    ``data:image/png;base64,`` URL as ipympl's own ``_repr_mimebundle_`` writes it.
+
+    On a canvas without that state nothing is changed and False is returned.
     """
-    state = ("_png_is_old", "_force_full", "_last_buff", "set_image_mode")
+    state = ("_png_is_old", "_force_full", "_last_buff", "set_image_mode", "syncing_data_url", "send")
     if not all(hasattr(canvas, name) for name in state):
         return False
 
@@ -157,12 +169,18 @@ def send_whole_frames(canvas) -> bool:
             return None
         canvas.set_image_mode("full")
         buff = np.array(canvas.get_renderer().buffer_rgba())  # (H, W, 4), a copy
-        canvas._last_buff = buff.view(np.uint32).squeeze(2)  # ipympl's page-less data URL reads it
+        canvas._last_buff = buff.view(np.uint32).squeeze(2)
         canvas._force_full = False
         canvas._png_is_old = False
         with io.BytesIO() as png:
             Image.fromarray(buff).save(png, format="png", compress_level=PNG_COMPRESS_LEVEL)
             return png.getvalue()
 
+    def send_binary(data):
+        if canvas.syncing_data_url:   # no front end has said "initialized" yet (or none will: nbconvert)
+            canvas._data_url = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+        canvas.send({"data": '{"type": "binary"}'}, buffers=[data])
+
     canvas.get_diff_image = get_diff_image
+    canvas.send_binary = send_binary
     return True

@@ -69,9 +69,9 @@ class Explorer:
     blit : bool
         On a live ipympl canvas, render each event by drawing only the data artists over a cached
         picture of the axes and their text (:class:`~rnnlab.widgets._blit.BlitRenderer`) and send
-        the pixels at once, whole, as a PNG at zlib level 1 (:func:`~rnnlab.widgets._blit.send_whole_frames`);
-        False leaves the render to ipympl (``draw_idle``: the browser asks back for a full draw).
-        Other canvases always take the full draw.
+        the pixels at once; False leaves the render to ipympl (``draw_idle``: the browser asks back
+        for a full draw). Either way ipympl's frames go out whole, as PNGs at zlib level 1
+        (:func:`~rnnlab.widgets._blit.send_whole_frames`). Other canvases always take the full draw.
 
     Attributes
     ----------
@@ -127,9 +127,9 @@ class Explorer:
         if isinstance(fig.canvas, ipywidgets.DOMWidget):  # ipympl: the canvas is a live widget
             self._output = None
             view = fig.canvas
+            send_whole_frames(fig.canvas)   # with or without blit: see its note on ipympl's frames
             if blit:
                 self._blitter = BlitRenderer(fig)
-                send_whole_frames(fig.canvas)
                 self._watch_front_end(fig.canvas)
         else:
             self._output = view = ipywidgets.Output()
