@@ -42,11 +42,14 @@ def save_if_failed(page, request) -> None:
 
 
 def new_page(browser):
-    """A page in a fresh context; JavaScript errors on it are collected in ``page.js_errors``."""
+    """A page in a fresh context. Uncaught JavaScript errors on it are collected in ``page.js_errors``,
+    errors logged to the console (ipywidgets logs a failed state update there) in
+    ``page.console_errors``."""
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
-    page.js_errors = []
+    page.js_errors, page.console_errors = [], []
     page.on("pageerror", lambda error: page.js_errors.append(str(error)))
+    page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
     return page
 
 

@@ -4,7 +4,8 @@ One JupyterLab server and one page for the module, on copies of the notebooks. F
 with explorers: run all cells in smoke mode, check that no cell errored and that every widget
 rendered (ipywidgets' front end and ipympl's are installed and agree with the kernel); then, for
 each explorer, press an arrow key on its first slider, and check that the readout moved by the
-slider's steps, that the kernel got the new value, and that the ipympl canvas shows new pixels.
+slider's steps, that the kernel got the new value, and that the ipympl canvas shows new pixels;
+last, that the page logged no error to its console (a failed widget state update shows only there).
 A screenshot of each explorer goes to ``docs/screenshots/``.
 """
 
@@ -59,6 +60,7 @@ def test_notebook_runs_and_its_explorers_respond_to_the_keyboard(lab, lab_page, 
     assert page.js_errors == []
     for k, (variable, control, screenshot) in enumerate(NOTEBOOKS[name]):
         _check_explorer(page, explorers.nth(k), variable, control, screenshot)
+    assert page.console_errors == []
     page.evaluate(f"{_pages.NOTEBOOK}.sessionContext.shutdown()")   # free the CPU for what follows
 
 
@@ -66,7 +68,12 @@ def _check_explorer(page, explorer, variable: str, control: str, screenshot: str
     """Screenshot one explorer, press an arrow key on its first slider, check the kernel and the figure."""
     canvas = explorer.locator(_pages.LAB_CANVAS)
     _pages.show_whole(explorer)
-    _pages.wait_until(page, lambda: _pages.canvas_drawn(canvas))   # the figure arrived from the kernel
+    try:
+        _pages.wait_until(page, lambda: _pages.canvas_drawn(canvas))   # the figure arrived from the kernel
+    except AssertionError as error:
+        size = canvas.evaluate("c => `${c.width} x ${c.height}`")
+        raise AssertionError(f"{variable}'s figure never drew (canvas {size}); the console's errors: "
+                             f"{page.console_errors}") from error
     explorer.screenshot(path=SCREENSHOTS / f"{screenshot}.png")
 
     slider = explorer.locator(".widget-slider").first
