@@ -184,9 +184,12 @@ class Explorer:
 
     def _watch_front_end(self, canvas) -> None:
         """Blit only once the browser, since its last ``refresh`` (a view coming up, a page reload),
-        has asked for a full draw itself: until then it may still be sizing its canvases, and a frame
-        pushed before that could be wiped with nothing to follow it, where ``draw_idle`` (the path
-        taken until then) makes the browser ask for the frame when it is ready."""
+        has asked for a full draw itself. Until then events take ``draw_idle``, ipympl's own
+        request-and-answer path, in which the browser asks for each frame once it is ready for it;
+        a front end still coming up is never sent a frame it did not ask for. (The blank figures
+        that led to this gate turned out to have another cause, ipympl's non-PNG frames before
+        ``initialized``, fixed in :func:`~rnnlab.widgets._blit.send_whole_frames`; the gate stays
+        as the cautious start-up.)"""
         self._front_end_ready = False
         refresh, handle_draw = canvas.handle_refresh, canvas.handle_draw
 
