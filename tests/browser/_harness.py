@@ -78,7 +78,9 @@ def _wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> N
 
 
 @contextlib.contextmanager
-def _server(cmd: list[str], url: str, env: dict, cwd: Path, log: Path, timeout: float):
+def _server(cmd: list[str], url: str, env: dict, cwd: Path, log: Path, timeout: float, keep_log=None):
+    """Run a server until the block ends; its log is kept (:func:`_keep_log`) when the block raised,
+    when ``keep_log()`` (asked at the end) is true, or when the log shows trouble."""
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
@@ -96,7 +98,7 @@ def _server(cmd: list[str], url: str, env: dict, cwd: Path, log: Path, timeout: 
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-        _keep_log(log, failed)
+        _keep_log(log, failed or (keep_log is not None and keep_log()))
 
 
 def _keep_log(log: Path, failed: bool) -> None:
@@ -117,11 +119,12 @@ def _env(extra: dict) -> dict:
 
 
 @contextlib.contextmanager
-def panel_app(timeout: float = 60.0, wrapper: Path | None = None):
+def panel_app(timeout: float = 60.0, wrapper: Path | None = None, keep_log=None):
     """Serve ``rnnlab/app.py`` with ``panel serve`` on a free local port; yields the page's URL.
 
     ``wrapper``: a Python script run instead of the ``panel`` command, with the same arguments
-    (the latency benchmark instruments the server this way).
+    (the latency benchmark instruments the server this way). ``keep_log``: asked at the end whether
+    to keep the server's log in ARTIFACTS (a test that used the server failed).
     """
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="rnnlab-panel-") as tmp:
@@ -131,7 +134,8 @@ def panel_app(timeout: float = 60.0, wrapper: Path | None = None):
                "--liveness"]
         base = f"http://127.0.0.1:{port}"
         # Wait on the liveness endpoint: a GET of the page itself would build a session of the app.
-        with _server(cmd, f"{base}/liveness", _env({}), Path(tmp), Path(tmp) / "panel.log", timeout):
+        with _server(cmd, f"{base}/liveness", _env({}), Path(tmp), Path(tmp) / "panel.log", timeout,
+                     keep_log):
             yield f"{base}/app"
 
 
@@ -144,12 +148,13 @@ _LAB_SETTINGS = {
 
 
 @contextlib.contextmanager
-def jupyterlab(notebooks: list[Path], timeout: float = 90.0):
+def jupyterlab(notebooks: list[Path], timeout: float = 90.0, keep_log=None):
     """Run JupyterLab on a free local port over copies of ``notebooks`` in a temporary directory.
 
     Yields ``(base_url, token)``. Settings, runtime files, workspaces and any autosave stay in the
     temporary directory, so the repository's notebooks are never written. The app object is exposed
-    in the page (``window.jupyterapp``) so tests can run its commands.
+    in the page (``window.jupyterapp``) so tests can run its commands. ``keep_log`` as for
+    :func:`panel_app`.
     """
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="rnnlab-lab-") as tmp:
@@ -174,7 +179,7 @@ def jupyterlab(notebooks: list[Path], timeout: float = 90.0):
         if os.geteuid() == 0:
             cmd.append("--allow-root")
         base = f"http://127.0.0.1:{port}"
-        with _server(cmd, f"{base}/api/status?token={TOKEN}", env, tmp, tmp / "lab.log", timeout):
+        with _server(cmd, f"{base}/api/status?token={TOKEN}", env, tmp, tmp / "lab.log", timeout, keep_log):
             yield base, TOKEN
 
 

@@ -33,6 +33,13 @@ def browser():
         yield launched
 
 
+def failed_since(request):
+    """A callable: whether any test of the session failed from now on (a module's server keeps its
+    log when one of the module's tests failed)."""
+    before = request.session.testsfailed
+    return lambda: request.session.testsfailed > before
+
+
 def save_if_failed(page, request) -> None:
     """Keep a screenshot of ``page`` in ARTIFACTS when the test of ``request`` failed."""
     report = getattr(request.node, "rep_call", None)

@@ -17,7 +17,7 @@ import pytest
 
 from . import _harness
 from . import _pages
-from .conftest import SCREENSHOTS, new_page, save_if_failed
+from .conftest import SCREENSHOTS, failed_since, new_page, save_if_failed
 
 # notebook -> its explorers in page order: (variable, the control of its first slider, screenshot name)
 NOTEBOOKS = {
@@ -31,9 +31,10 @@ STEPS = 3  # arrow presses; each moves a slider by its step
 
 
 @pytest.fixture(scope="module")
-def lab(browser):
+def lab(browser, request):
     """JupyterLab on copies of the notebooks, and one page on it (loading JupyterLab takes seconds)."""
-    with _harness.jupyterlab([_harness.ROOT / "notebooks" / name for name in NOTEBOOKS]) as (base, token):
+    notebooks = [_harness.ROOT / "notebooks" / name for name in NOTEBOOKS]
+    with _harness.jupyterlab(notebooks, keep_log=failed_since(request)) as (base, token):
         page = new_page(browser)
         yield base, token, page
         page.context.close()

@@ -17,14 +17,14 @@ from PIL import Image
 
 from . import _harness
 from . import _pages
-from .conftest import SCREENSHOTS
+from .conftest import SCREENSHOTS, failed_since
 
 STEPS = 2
 
 
 @pytest.fixture(scope="module")
-def app_url(browser):
-    with _harness.panel_app() as url:
+def app_url(browser, request):
+    with _harness.panel_app(keep_log=failed_since(request)) as url:
         yield url
 
 
