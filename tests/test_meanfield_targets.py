@@ -8,7 +8,7 @@ import pytest
 import scipy.integrate
 import scipy.optimize
 import scipy.stats
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from rnnlab.activations import Activation
@@ -44,9 +44,19 @@ def relu2():
 @settings(max_examples=15)
 @given(g=st.floats(0.2, 1.3), A=st.floats(0.1, 2.5), phi=st.sampled_from(["tanh", RELU]),
        feedback=st.sampled_from(["gaussian", "uniform"]))
+@example(g=1.0, A=0.1, phi=RELU, feedback="uniform")   # no trained fixed point: both routes refuse
 def test_one_target_is_eq_13_and_14(g, A, phi, feedback):
+    """One target through Eq. 13-18 is the single-target theory of Eq. 13 and 14. Where the latter has
+    no fixed point with a random part (uniform feedback w A within the ReLU's threshold leaves every
+    unit silent, so no readout reaches A), both refuse with the same error."""
+    try:
+        mf = mean_field(g, A, phi=phi, feedback=feedback)
+    except ValueError as error:
+        assert "no positive solution" in str(error)
+        with pytest.raises(ValueError, match="no positive solution"):
+            mean_field_targets(g, [A], phi=phi, feedback=feedback)
+        return
     loc = mean_field_targets(g, [A], phi=phi, feedback=feedback).local[0]
-    mf = mean_field(g, A, phi=phi, feedback=feedback)
     omega = np.array([0.0, 0.4, 3.0])
     np.testing.assert_allclose(loc.open_loop_gain(1j * omega), mf.open_loop_gain(omega), rtol=1e-10)
     assert loc.closed_loop_poles[0] == pytest.approx(mf.lambda_out, abs=1e-10)
