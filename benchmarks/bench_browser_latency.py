@@ -327,8 +327,11 @@ NOTES = [
     "the default) and hands ipympl the pixels at once instead of `draw_idle`, whose round trip made "
     "the browser ask for a full render of every tick label at every event; pyplot's auto-draw is held "
     "off while the blit runs (it fired on the artists' stale flags), and ipympl's frames are written "
-    "at zlib level 1 like the app's. The spectrum axes' limits move on a 1-1.5-2-3-4-5-7 ladder, so "
-    "the rate-RNN figure redraws that axes' background only when an eigenvalue crosses a step.",
+    "at zlib level 1 like the app's. The spectrum axes' limits move on a 1-1.5-2-3-4-5-7 ladder, "
+    "with hysteresis (a window is kept while it holds the spectrum and is at most 2.25 times the "
+    "tight one), so the rate-RNN figure redraws that axes' background only when the eigenvalues "
+    "outgrow their window or shrink well inside it, not when one is nudged back and forth across a "
+    "step.",
 ]
 
 

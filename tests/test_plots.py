@@ -263,3 +263,51 @@ def test_eigenvalue_window_stays_put_for_small_moves():
 
     windows = {_eigenvalue_limits(np.array([0.2 + d, -1.3 - d]) + 1.1j) for d in np.linspace(0, 0.05, 11)}
     assert len(windows) == 1
+
+
+@given(start=st.lists(st.floats(-20, 20), min_size=1, max_size=4), im=st.floats(0, 20),
+       moves=st.lists(st.floats(-3, 3), min_size=1, max_size=20))
+def test_a_live_spectrum_window_always_holds_the_spectrum_and_is_never_too_loose(start, im, moves):
+    """Along any walk of the eigenvalues, the window kept by the hysteresis holds them as a fresh
+    window would, is at most 2.25 (1.5 squared) times the tight window, and keeps its edges on the
+    ladder."""
+    from rnnlab.plots._core import _LADDER, _eigenvalue_window, _tight_eigenvalue_edges
+
+    window = None
+    for move in [0.0, *moves]:
+        lam = np.array(start) + move + 1j * im
+        window = _eigenvalue_window(lam, window)
+        (x0, x1), (y0, y1) = window
+        assert y0 == -y1
+        for edge, tight in zip((-x0, x1, y1), _tight_eigenvalue_edges(lam)):
+            assert tight <= edge <= 2.25 * tight * (1 + 1e-9)
+            mantissa = edge / 10.0 ** np.floor(np.log10(edge))
+            assert np.isclose(mantissa, _LADDER, rtol=1e-9).any()
+
+
+def test_a_live_spectrum_window_ignores_a_nudge_back_and_forth_across_a_step():
+    """An eigenvalue nudged right then left across a step of the ladder (a slider moved one step
+    each way, as a user does) changes the window once, not at every event; a fresh window each time
+    would change it at every crossing."""
+    from rnnlab.plots._core import _eigenvalue_limits, _eigenvalue_window
+
+    # The right edge is 0.12 * span past the largest real part; it crosses the 1.5 step of the
+    # ladder as that part goes from 1.2 to 1.27.
+    walk = [np.array([1.2 + d, -1.0]) for d in (0.0, 0.07, 0.0, 0.07, 0.0, 0.07, 0.0)]
+    fresh = [_eigenvalue_limits(lam) for lam in walk]
+    kept, window = [], None
+    for lam in walk:
+        window = _eigenvalue_window(lam, window)
+        kept.append(window)
+    changes = lambda ws: sum(a != b for a, b in zip(ws, ws[1:]))  # noqa: E731
+    assert changes(fresh) == 6
+    assert changes(kept) == 1
+
+
+def test_a_live_spectrum_window_is_replaced_once_far_too_loose():
+    """Eigenvalues that shrink to a third of their spread get a fresh, tighter window."""
+    from rnnlab.plots._core import _eigenvalue_limits, _eigenvalue_window
+
+    wide = _eigenvalue_window(np.array([6.0, -9.0]))
+    narrow = np.array([2.0, -3.0])
+    assert _eigenvalue_window(narrow, wide) == _eigenvalue_limits(narrow) != wide

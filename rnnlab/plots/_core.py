@@ -109,11 +109,41 @@ def _eigenvalue_limits(lam):
     (1, 1.5, 2, 3, 4, 5, 7), so that a live explorer's spectrum axes keep their limits (and their
     tick labels, which a blitted render then need not redraw) until an eigenvalue moves past a step.
     """
+    left, right, top = _tight_eigenvalue_edges(lam)
+    return (-_ladder_up(left), _ladder_up(right)), (-_ladder_up(top), _ladder_up(top))
+
+
+def _tight_eigenvalue_edges(lam) -> tuple[float, float, float]:
+    """The least distances from 0 of the left, right and top (= -bottom) edges of a window on ``lam``:
+    the spectrum and the imaginary axis with a margin of 12% of the real span, and an imaginary
+    half-height 1.2 times the largest |Im| (at least half the real span, and 0.5)."""
     re, im = np.real(lam), np.imag(lam)
     lo, hi = min(re.min(initial=0.0), -1.0), max(re.max(initial=0.0), 0.5)
     pad = 0.12 * (hi - lo)
     top = 1.2 * max(np.abs(im).max(initial=0.0), 0.5 * (hi - lo), 0.5)
-    return (-_ladder_up(pad - lo), _ladder_up(hi + pad)), (-_ladder_up(top), _ladder_up(top))
+    return pad - lo, hi + pad, top
+
+
+# A window kept from the last event may be this many times the tight one before it is replaced:
+# 1.5 ** 2, one step of the ladder beyond the at most 1.5 of a fresh window.
+_LOOSEST = 2.25
+
+
+def _eigenvalue_window(lam, current=None):
+    """The window of a live spectrum: ``current`` (``(xlim, ylim)``) while it still holds ``lam`` as
+    :func:`_eigenvalue_limits` would and is at most :data:`_LOOSEST` times the tight window,
+    otherwise :func:`_eigenvalue_limits`. The hysteresis keeps an eigenvalue that moves back and
+    forth across a step of the ladder (a slider nudged right, then left) from changing the window,
+    and with it the axes' tick labels, at every event."""
+    fresh = _eigenvalue_limits(lam)
+    if current is None:
+        return fresh
+    (x0, x1), (y0, y1) = current
+    edges = (-x0, x1, y1)
+    if y0 != -y1 or any(not tight <= edge <= _LOOSEST * tight
+                        for edge, tight in zip(edges, _tight_eigenvalue_edges(lam))):
+        return fresh
+    return (x0, x1), (y0, y1)
 
 
 class _PortraitArtists:
@@ -177,6 +207,7 @@ class _SpectrumArtists:
             0.0, color="0.3", linestyle="--", linewidth=1.2, zorder=1, label=r"Re $\lambda$ = 0 (stability)"
         )
         self.lines = _kind_lines(ax, kinds, markersize=7.0)
+        self._window = None  # (xlim, ylim) as last set by update
         ax.set_xlabel(r"Re $\lambda$")
         ax.set_ylabel(r"Im $\lambda$")
 
@@ -185,9 +216,11 @@ class _SpectrumArtists:
         lam = fps.eigenvalues.ravel()  # (K * n,), fixed point by fixed point
         kinds = np.repeat(np.asarray(fps.kinds, dtype=object), n)  # the kind of each eigenvalue's fixed point
         _set_kind_data(self.lines, kinds, np.c_[lam.real, lam.imag])
-        xlim, ylim = _eigenvalue_limits(lam)
-        self.ax.set_xlim(xlim)
-        self.ax.set_ylim(ylim)
+        xlim, ylim = _eigenvalue_window(lam, self._window)
+        if (xlim, ylim) != self._window:
+            self.ax.set_xlim(xlim)
+            self.ax.set_ylim(ylim)
+            self._window = (xlim, ylim)
 
 
 def phase_portrait(
