@@ -24,6 +24,12 @@ def open_notebook(page, base: str, token: str, name: str, timeout_ms: int = 90_0
                       f"{{path: {json.dumps(name)}}}); }}")
     else:
         page.goto(f"{base}/lab/tree/{name}?token={token}")
+    wait_for_notebook(page, name, timeout_ms)
+
+
+def wait_for_notebook(page, name: str, timeout_ms: int = 90_000) -> None:
+    """Wait until ``name`` is the notebook in front and its kernel is idle (after opening it, or
+    after a reload restores it)."""
     page.wait_for_function(
         f"() => window.jupyterapp && {NOTEBOOK} && {NOTEBOOK}.context"
         f" && {NOTEBOOK}.context.path === {json.dumps(name)}"

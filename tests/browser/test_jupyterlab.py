@@ -6,7 +6,8 @@ rendered (ipywidgets' front end and ipympl's are installed and agree with the ke
 each explorer, press an arrow key on its first slider, and check that the readout moved by the
 slider's steps, that the kernel got the new value, and that the ipympl canvas shows new pixels;
 last, that the page logged no error to its console (a failed widget state update shows only there).
-A screenshot of each explorer goes to ``docs/screenshots/``.
+A screenshot of each explorer goes to ``docs/screenshots/``. Then a page reload: the saved notebook
+comes back and its explorer reconnects to the running kernel, draws and answers the keyboard.
 """
 
 from __future__ import annotations
@@ -65,8 +66,36 @@ def test_notebook_runs_and_its_explorers_respond_to_the_keyboard(lab, lab_page, 
     page.evaluate(f"{_pages.NOTEBOOK}.sessionContext.shutdown()")   # free the CPU for what follows
 
 
-def _check_explorer(page, explorer, variable: str, control: str, screenshot: str) -> None:
-    """Screenshot one explorer, press an arrow key on its first slider, check the kernel and the figure."""
+def test_an_explorer_comes_back_after_a_page_reload(lab, page):
+    """A student reloads the page: JupyterLab restores the saved notebook, whose explorer views
+    reconnect to the widgets in the still-running kernel; the figure must draw and answer the
+    keyboard again. A page of its own, in a workspace of its own, so that the reload restores only
+    this notebook."""
+    base, token, _ = lab
+    name = "01_dynamics_and_phase_portraits.ipynb"
+    [(variable, control, _)] = NOTEBOOKS[name]
+    page.goto(f"{base}/lab/workspaces/reload-test/tree/{name}?token={token}")
+    _pages.wait_for_notebook(page, name)
+    _pages.run_all(page)
+    explorer = page.locator(_pages.LAB_CURRENT).locator(_pages.LAB_EXPLORER)
+    explorer.wait_for(timeout=30_000)
+    _pages.show_whole(explorer)
+    _pages.wait_until(page, lambda: _pages.canvas_drawn(explorer.locator(_pages.LAB_CANVAS)))
+    page.evaluate("async () => { await window.jupyterapp.commands.execute('docmanager:save'); }")
+
+    page.reload()
+    _pages.wait_for_notebook(page, name)
+    explorer = page.locator(_pages.LAB_CURRENT).locator(_pages.LAB_EXPLORER)
+    explorer.wait_for(timeout=30_000)
+    _check_explorer(page, explorer, variable, control)
+    assert page.js_errors == []
+    assert page.console_errors == []
+    page.evaluate(f"{_pages.NOTEBOOK}.sessionContext.shutdown()")
+
+
+def _check_explorer(page, explorer, variable: str, control: str, screenshot: str | None = None) -> None:
+    """Screenshot one explorer (if ``screenshot`` names one), press an arrow key on its first slider,
+    check the kernel and the figure."""
     canvas = explorer.locator(_pages.LAB_CANVAS)
     _pages.show_whole(explorer)
     try:
@@ -75,7 +104,8 @@ def _check_explorer(page, explorer, variable: str, control: str, screenshot: str
         size = canvas.evaluate("c => `${c.width} x ${c.height}`")
         raise AssertionError(f"{variable}'s figure never drew (canvas {size}); the console's errors: "
                              f"{page.console_errors}") from error
-    explorer.screenshot(path=SCREENSHOTS / f"{screenshot}.png")
+    if screenshot is not None:
+        explorer.screenshot(path=SCREENSHOTS / f"{screenshot}.png")
 
     slider = explorer.locator(".widget-slider").first
     readout = slider.locator(".widget-readout")
