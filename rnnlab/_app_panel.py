@@ -6,7 +6,6 @@ this rendering path was chosen over ``pn.pane.IPyWidget`` and ``pn.pane.Matplotl
 
 from __future__ import annotations
 
-import io
 import re
 
 import ipywidgets
@@ -14,9 +13,8 @@ import numpy as np
 import panel as pn
 import param
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from PIL import Image
 
-from .widgets._blit import PNG_COMPRESS_LEVEL
+from .widgets._blit import encode_png
 from .widgets._blit import BlitRenderer as _BlitRenderer
 
 __all__ = ["ExplorerPanel", "panel_control"]
@@ -241,10 +239,7 @@ class ExplorerPanel:
             self._blit.draw(canvas)
         else:
             canvas.draw()
-        image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
-        return buffer.getvalue()
+        return encode_png(canvas.buffer_rgba())
 
     def render(self) -> None:
         """Send the figure as it is now to the browser (the explorer calls this after each event)."""

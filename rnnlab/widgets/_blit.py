@@ -14,11 +14,18 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
-__all__ = ["BlitRenderer", "PNG_COMPRESS_LEVEL", "send_whole_frames"]
+__all__ = ["BlitRenderer", "PNG_COMPRESS_LEVEL", "encode_png", "send_whole_frames"]
 
 # zlib level of the figure's PNG: level 1 encodes a 900 x 420 explorer figure about twice as fast as
 # PIL's default (6) for a file about 10% larger, which costs nothing on a local connection.
 PNG_COMPRESS_LEVEL = 1
+
+
+def encode_png(rgba) -> bytes:
+    """The PNG of an ``(H, W, 4)`` uint8 RGBA image (an Agg buffer) at :data:`PNG_COMPRESS_LEVEL`."""
+    with io.BytesIO() as png:
+        Image.fromarray(np.asarray(rgba)).save(png, format="png", compress_level=PNG_COMPRESS_LEVEL)
+        return png.getvalue()
 
 
 class BlitRenderer:
@@ -146,12 +153,13 @@ def send_whole_frames(canvas) -> bool:
     figure. A diff is right only if the browser still holds the previous frame; a browser test saw a
     figure with holes where its canvas had been re-made between frames. Whole frames at level 1 cost
     about the same to encode (12 ms; the diff at level 1 is 11 ms) and never depend on what the browser
-    holds. This replaces the canvas's ``get_diff_image``; it reads WebAgg's frame state
-    (``_png_is_old``, ``_force_full``, ``_last_buff``).
+    holds. This replaces the canvas's ``get_diff_image`` and keeps WebAgg's frame state
+    (``_png_is_old``, ``_force_full``); ``_last_buff``, the previous frame that diffs were taken
+    against, is no longer read by anyone and is left alone.
 
-    It also replaces ``send_binary``, for a defect of ipympl 0.10 (``Canvas.send_binary``): a frame
-    sent before the front end's ``initialized`` message (``syncing_data_url`` still true) goes out as
-    the raw RGBA buffer, not the PNG, and its ``_data_url`` is base64 without the ``data:`` prefix.
+    It also replaces ``send_binary`` (the other reader of ``_last_buff``), for a defect of ipympl
+    0.10 (``Canvas.send_binary``): a frame sent before the front end's ``initialized`` message
+    (``syncing_data_url`` still true) goes out as the raw RGBA buffer, not the PNG, and its ``_data_url`` is base64 without the ``data:`` prefix.
     The browser then holds a broken image; its next ``resize`` message fails at ``drawImage`` before
     sizing the views, and the figure stays a 0 x 0 canvas for good (seen in JupyterLab when two
     explorers come up together and the browser's ``draw`` request for the second is handled before
@@ -160,7 +168,7 @@ def send_whole_frames(canvas) -> bool:
 
     On a canvas without that state nothing is changed and False is returned.
     """
-    state = ("_png_is_old", "_force_full", "_last_buff", "set_image_mode", "syncing_data_url", "send")
+    state = ("_png_is_old", "_force_full", "set_image_mode", "syncing_data_url", "send")
     if not all(hasattr(canvas, name) for name in state):
         return False
 
@@ -168,13 +176,9 @@ def send_whole_frames(canvas) -> bool:
         if not canvas._png_is_old:
             return None
         canvas.set_image_mode("full")
-        buff = np.array(canvas.get_renderer().buffer_rgba())  # (H, W, 4), a copy
-        canvas._last_buff = buff.view(np.uint32).squeeze(2)
         canvas._force_full = False
         canvas._png_is_old = False
-        with io.BytesIO() as png:
-            Image.fromarray(buff).save(png, format="png", compress_level=PNG_COMPRESS_LEVEL)
-            return png.getvalue()
+        return encode_png(canvas.get_renderer().buffer_rgba())
 
     def send_binary(data):
         if canvas.syncing_data_url:   # no front end has said "initialized" yet (or none will: nbconvert)
