@@ -22,6 +22,19 @@ from torch import nn
 
 __all__: list[str] = []
 
+# How a recurrent net runs its time loop (the ``backend`` option of the Combo Nets and ORGaNICs):
+# "fused" a hand-written forward and backward through time (one autograd node for all T steps; a
+# Triton kernel on CUDA where Triton is installed), "reference" the per-step loop differentiated by
+# autograd (the ground truth "fused" is tested against), "auto" the fused path.
+BACKENDS = ("auto", "fused", "reference")
+
+
+def check_backend(backend) -> str:
+    """``backend`` if it is one of :data:`BACKENDS`, else a ``ValueError`` naming it."""
+    if not isinstance(backend, str) or backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    return backend
+
 
 def check_positive_int(name: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
