@@ -86,7 +86,8 @@ def _test_names(path: str) -> dict[str, set[str] | None]:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             found[node.name] = None
         elif isinstance(node, ast.ClassDef):
-            found[node.name] = {n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            methods = (n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+            found[node.name] = {n.name for n in methods}
     return found
 
 
