@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.rnnlab-installed
-EXTRAS ?= lab,test,train,browser
+EXTRAS ?= lab,test,train,browser,scale
 # torch goes in before the extras so pip keeps this build: the CPU wheel by default; for CUDA
 # `make install TORCH="torch --index-url https://download.pytorch.org/whl/cu124"`.
 TORCH ?= torch==2.13.0

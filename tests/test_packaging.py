@@ -15,7 +15,12 @@ NOT_PACKAGES = {"python", "pip"}
 
 
 def _split(requirement: str) -> tuple[str, str]:
-    """('numpy', '>=1.24') from 'numpy>=1.24'; names normalised as PEP 503 does."""
+    """('numpy', '>=1.24') from 'numpy>=1.24'; names normalised as PEP 503 does.
+
+    An environment marker (``; platform_system == 'Linux'``) is dropped: conda's file is for one
+    platform at a time and lists the package unconditionally.
+    """
+    requirement = requirement.split(";", 1)[0]
     match = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)\s*(.*?)\s*", requirement)
     assert match, f"cannot parse requirement {requirement!r}"
     return re.sub(r"[-_.]+", "-", match[1]).lower(), match[2].replace(" ", "")
