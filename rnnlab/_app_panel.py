@@ -14,6 +14,7 @@ import panel as pn
 import param
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+from ._compat import set_panel_debounce
 from .widgets._blit import encode_png
 from .widgets._blit import BlitRenderer as _BlitRenderer
 
@@ -172,7 +173,7 @@ class ExplorerPanel:
             # Panel waits DEBOUNCE_MS after a change from the browser before processing it (to batch
             # changes); at the default 50 ms that was a third of a key press's latency here. Changes
             # that arrive while an event runs are still merged into one.
-            mirror._debounce = DEBOUNCE_MS
+            set_panel_debounce(mirror, DEBOUNCE_MS)
             # A slider that reports only on release in the notebook does so here too.
             on_release = not getattr(control, "continuous_update", True) and "value_throttled" in mirror.param
             mirror.param.watch(self._from_panel(key), "value_throttled" if on_release else "value")

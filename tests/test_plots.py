@@ -271,7 +271,8 @@ def test_a_live_spectrum_window_always_holds_the_spectrum_and_is_never_too_loose
     """Along any walk of the eigenvalues, the window kept by the hysteresis holds them as a fresh
     window would, is at most 2.25 (1.5 squared) times the tight window, and keeps its edges on the
     ladder."""
-    from rnnlab.plots._core import _LADDER, _eigenvalue_window, _tight_eigenvalue_edges
+    from rnnlab.plots._core import _LADDER, _tight_eigenvalue_edges
+    from rnnlab.widgets._core import _eigenvalue_window
 
     window = None
     for move in [0.0, *moves]:
@@ -289,7 +290,8 @@ def test_a_live_spectrum_window_ignores_a_nudge_back_and_forth_across_a_step():
     """An eigenvalue nudged right then left across a step of the ladder (a slider moved one step
     each way, as a user does) changes the window once, not at every event; a fresh window each time
     would change it at every crossing."""
-    from rnnlab.plots._core import _eigenvalue_limits, _eigenvalue_window
+    from rnnlab.plots._core import _eigenvalue_limits
+    from rnnlab.widgets._core import _eigenvalue_window
 
     # The right edge is 0.12 * span past the largest real part; it crosses the 1.5 step of the
     # ladder as that part goes from 1.2 to 1.27.
@@ -306,7 +308,8 @@ def test_a_live_spectrum_window_ignores_a_nudge_back_and_forth_across_a_step():
 
 def test_a_live_spectrum_window_is_replaced_once_far_too_loose():
     """Eigenvalues that shrink to a third of their spread get a fresh, tighter window."""
-    from rnnlab.plots._core import _eigenvalue_limits, _eigenvalue_window
+    from rnnlab.plots._core import _eigenvalue_limits
+    from rnnlab.widgets._core import _eigenvalue_window
 
     wide = _eigenvalue_window(np.array([6.0, -9.0]))
     narrow = np.array([2.0, -3.0])

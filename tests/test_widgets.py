@@ -320,7 +320,7 @@ print(len(sent), animated, (blitted != full).any(axis=-1).mean() < 0.005, draws,
     # animated; the picture is the full draw's but at the spines, which the data artists drawn last
     # cover (as in the Panel app); the PNG frames sent (one at the start, one per event, written by
     # rnnlab's whole-frame encoder) give exactly the blitted picture.
-    assert out.stdout.split() == ["4", "0", "True", "0", "4", "5", "True", "send_whole_frames"]
+    assert out.stdout.split() == ["4", "0", "True", "0", "4", "5", "True", "ipympl_send_whole_png_frames"]
 
 
 def test_with_ipympl_a_resize_or_pixel_ratio_change_between_events_redraws_the_background():

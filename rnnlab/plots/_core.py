@@ -124,28 +124,6 @@ def _tight_eigenvalue_edges(lam) -> tuple[float, float, float]:
     return pad - lo, hi + pad, top
 
 
-# A window kept from the last event may be this many times the tight one before it is replaced:
-# 1.5 ** 2, one step of the ladder beyond the at most 1.5 of a fresh window.
-_LOOSEST = 2.25
-
-
-def _eigenvalue_window(lam, current=None):
-    """The window of a live spectrum: ``current`` (``(xlim, ylim)``) while it still holds ``lam`` as
-    :func:`_eigenvalue_limits` would and is at most :data:`_LOOSEST` times the tight window,
-    otherwise :func:`_eigenvalue_limits`. The hysteresis keeps an eigenvalue that moves back and
-    forth across a step of the ladder (a slider nudged right, then left) from changing the window,
-    and with it the axes' tick labels, at every event."""
-    fresh = _eigenvalue_limits(lam)
-    if current is None:
-        return fresh
-    (x0, x1), (y0, y1) = current
-    edges = (-x0, x1, y1)
-    if y0 != -y1 or any(not tight <= edge <= _LOOSEST * tight
-                        for edge, tight in zip(edges, _tight_eigenvalue_edges(lam))):
-        return fresh
-    return (x0, x1), (y0, y1)
-
-
 class _PortraitArtists:
     """The artists of a phase portrait, made once and moved in place by :meth:`update`.
 
@@ -207,20 +185,22 @@ class _SpectrumArtists:
             0.0, color="0.3", linestyle="--", linewidth=1.2, zorder=1, label=r"Re $\lambda$ = 0 (stability)"
         )
         self.lines = _kind_lines(ax, kinds, markersize=7.0)
-        self._window = None  # (xlim, ylim) as last set by update
+        self.window = None  # (xlim, ylim) as last set by update
         ax.set_xlabel(r"Re $\lambda$")
         ax.set_ylabel(r"Im $\lambda$")
 
-    def update(self, fps: FixedPoints) -> None:
+    def update(self, fps: FixedPoints, window=None) -> None:
+        """Move the markers to ``fps``'s eigenvalues and set the axes to ``window`` (``(xlim, ylim)``),
+        by default :func:`_eigenvalue_limits` of them."""
         n = fps.eigenvalues.shape[-1]
         lam = fps.eigenvalues.ravel()  # (K * n,), fixed point by fixed point
         kinds = np.repeat(np.asarray(fps.kinds, dtype=object), n)  # the kind of each eigenvalue's fixed point
         _set_kind_data(self.lines, kinds, np.c_[lam.real, lam.imag])
-        xlim, ylim = _eigenvalue_window(lam, self._window)
-        if (xlim, ylim) != self._window:
+        xlim, ylim = _eigenvalue_limits(lam) if window is None else window
+        if (xlim, ylim) != self.window:
             self.ax.set_xlim(xlim)
             self.ax.set_ylim(ylim)
-            self._window = (xlim, ylim)
+            self.window = (xlim, ylim)
 
 
 def phase_portrait(

@@ -7,14 +7,13 @@ full Agg draw and changes only when an axes' limits or labels do.
 
 from __future__ import annotations
 
-import base64
 import io
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
-__all__ = ["BlitRenderer", "PNG_COMPRESS_LEVEL", "encode_png", "send_whole_frames"]
+__all__ = ["BlitRenderer", "PNG_COMPRESS_LEVEL", "encode_png"]
 
 # zlib level of the figure's PNG: level 1 encodes a 900 x 420 explorer figure about twice as fast as
 # PIL's default (6) for a file about 10% larger, which costs nothing on a local connection.
@@ -141,50 +140,3 @@ class BlitRenderer:
                     ax.draw_artist(artist)
             for artist in self._data(ax):
                 artist.set_animated(False)
-
-
-def send_whole_frames(canvas) -> bool:
-    """Have an ipympl canvas send every frame whole, as a PNG at :data:`PNG_COMPRESS_LEVEL`, and
-    only ever as a PNG.
-
-    ipympl sends frames through matplotlib's WebAgg ``get_diff_image``: after the first, only the
-    pixels that changed (mode "diff", the others transparent, drawn over what the browser holds),
-    encoded by PIL at zlib level 6, about 19 ms of a notebook explorer's event for a 900 x 420
-    figure. A diff is right only if the browser still holds the previous frame; a browser test saw a
-    figure with holes where its canvas had been re-made between frames. Whole frames at level 1 cost
-    about the same to encode (12 ms; the diff at level 1 is 11 ms) and never depend on what the browser
-    holds. This replaces the canvas's ``get_diff_image`` and keeps WebAgg's frame state
-    (``_png_is_old``, ``_force_full``); ``_last_buff``, the previous frame that diffs were taken
-    against, is no longer read by anyone and is left alone.
-
-    It also replaces ``send_binary`` (the other reader of ``_last_buff``), for a defect of ipympl
-    0.10 (``Canvas.send_binary``): a frame sent before the front end's ``initialized`` message
-    (``syncing_data_url`` still true) goes out as the raw RGBA buffer, not the PNG, and its ``_data_url`` is base64 without the ``data:`` prefix.
-    The browser then holds a broken image; its next ``resize`` message fails at ``drawImage`` before
-    sizing the views, and the figure stays a 0 x 0 canvas for good (seen in JupyterLab when two
-    explorers come up together and the browser's ``draw`` request for the second is handled before
-    its ``initialized``). Here the PNG is always what is sent, and ``_data_url``, while synced, is a
-    ``data:image/png;base64,`` URL as ipympl's own ``_repr_mimebundle_`` writes it.
-
-    On a canvas without that state nothing is changed and False is returned.
-    """
-    state = ("_png_is_old", "_force_full", "set_image_mode", "syncing_data_url", "send")
-    if not all(hasattr(canvas, name) for name in state):
-        return False
-
-    def get_diff_image():
-        if not canvas._png_is_old:
-            return None
-        canvas.set_image_mode("full")
-        canvas._force_full = False
-        canvas._png_is_old = False
-        return encode_png(canvas.get_renderer().buffer_rgba())
-
-    def send_binary(data):
-        if canvas.syncing_data_url:   # no front end has said "initialized" yet (or none will: nbconvert)
-            canvas._data_url = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
-        canvas.send({"data": '{"type": "binary"}'}, buffers=[data])
-
-    canvas.get_diff_image = get_diff_image
-    canvas.send_binary = send_binary
-    return True

@@ -17,7 +17,8 @@ from ..activations import ACTIVATIONS, Activation
 from ..fixed_points import KINDS
 from ..models import RateRNN
 from ..phase import phase_portrait
-from ._blit import BlitRenderer, send_whole_frames
+from .._compat import ipympl_send_whole_png_frames, watch_ipympl_front_end
+from ._blit import BlitRenderer, encode_png
 
 __all__ = ["Explorer", "rate_rnn_explorer", "contraction_explorer", "fast_criteria"]
 
@@ -71,7 +72,7 @@ class Explorer:
         picture of the axes and their text (:class:`~rnnlab.widgets._blit.BlitRenderer`) and send
         the pixels at once; False leaves the render to ipympl (``draw_idle``: the browser asks back
         for a full draw). Either way ipympl's frames go out whole, as PNGs at zlib level 1
-        (:func:`~rnnlab.widgets._blit.send_whole_frames`). Other canvases always take the full draw.
+        (:func:`~rnnlab._compat.ipympl_send_whole_png_frames`). Other canvases always take the full draw.
 
     Attributes
     ----------
@@ -127,10 +128,10 @@ class Explorer:
         if isinstance(fig.canvas, ipywidgets.DOMWidget):  # ipympl: the canvas is a live widget
             self._output = None
             view = fig.canvas
-            send_whole_frames(fig.canvas)   # with or without blit: see its note on ipympl's frames
-            if blit:
+            # With or without blit: see its note on ipympl's frames.
+            ipympl_send_whole_png_frames(fig.canvas, encode_png)
+            if blit and self._watch_front_end(fig.canvas):
                 self._blitter = BlitRenderer(fig)
-                self._watch_front_end(fig.canvas)
         else:
             self._output = view = ipywidgets.Output()
             # Shown through the Output only: take it from pyplot, whose inline backend would show it
@@ -182,26 +183,24 @@ class Explorer:
         self._render()
         self.latencies.append(time.perf_counter() - start)
 
-    def _watch_front_end(self, canvas) -> None:
+    def _watch_front_end(self, canvas) -> bool:
         """Blit only once the browser, since its last ``refresh`` (a view coming up, a page reload),
         has asked for a full draw itself. Until then events take ``draw_idle``, ipympl's own
         request-and-answer path, in which the browser asks for each frame once it is ready for it;
         a front end still coming up is never sent a frame it did not ask for. (The blank figures
         that led to this gate turned out to have another cause, ipympl's non-PNG frames before
-        ``initialized``, fixed in :func:`~rnnlab.widgets._blit.send_whole_frames`; the gate stays
-        as the cautious start-up.)"""
+        ``initialized``, fixed in :func:`~rnnlab._compat.ipympl_send_whole_png_frames`; the gate
+        stays as the cautious start-up.) False where ipympl's messages cannot be watched: the
+        explorer then never blits and takes ``draw_idle`` always."""
         self._front_end_ready = False
-        refresh, handle_draw = canvas.handle_refresh, canvas.handle_draw
 
-        def on_refresh(event):
+        def refreshed():
             self._front_end_ready = False
-            return refresh(event)
 
-        def on_draw(event):
+        def drawn():
             self._front_end_ready = True
-            return handle_draw(event)
 
-        canvas.handle_refresh, canvas.handle_draw = on_refresh, on_draw
+        return watch_ipympl_front_end(canvas, refreshed, drawn)
 
     def _render(self) -> None:
         self.result = self.compute(**self.values)
@@ -353,6 +352,29 @@ def rate_rnn_explorer(
     return Explorer(controls, compute, view.draw, fig, columns=2, extras=[view.key])
 
 
+# A window kept from the last event may be this many times the tight one before it is replaced:
+# 1.5 ** 2, one step of the ladder beyond the at most 1.5 of a fresh window.
+_LOOSEST = 2.25
+
+
+def _eigenvalue_window(lam, current=None):
+    """The window of a live spectrum: ``current`` (``(xlim, ylim)``) while it still holds ``lam`` as
+    :func:`~rnnlab.plots._core._eigenvalue_limits` would and is at most :data:`_LOOSEST` times the
+    tight window, otherwise a fresh one. The hysteresis keeps an eigenvalue that moves back and
+    forth across a step of the ladder (a slider nudged right, then left) from changing the window,
+    and with it the axes' tick labels, at every event: a frame-rate concern of live explorers, so it
+    lives here and not in :mod:`rnnlab.plots`."""
+    fresh = plots._eigenvalue_limits(lam)
+    if current is None:
+        return fresh
+    (x0, x1), (y0, y1) = current
+    edges = (-x0, x1, y1)
+    if y0 != -y1 or any(not tight <= edge <= _LOOSEST * tight
+                        for edge, tight in zip(edges, plots._tight_eigenvalue_edges(lam))):
+        return fresh
+    return (x0, x1), (y0, y1)
+
+
 class _RateRNNView:
     """The explorer's figure and key: a phase portrait and the eigenvalues at its fixed points.
 
@@ -373,7 +395,8 @@ class _RateRNNView:
 
     def draw(self, pp) -> None:
         self.portrait.update(pp)
-        self.spectrum.update(pp.fixed_points)
+        lam = pp.fixed_points.eigenvalues.ravel()
+        self.spectrum.update(pp.fixed_points, _eigenvalue_window(lam, self.spectrum.window))
         self.key.value = _key_html(pp.fixed_points.kinds)
 
 
