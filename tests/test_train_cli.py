@@ -24,7 +24,7 @@ def test_flags_and_set_reach_the_config():
     assert cfg == RunConfig.paper("sparse_combo", "psmnist")  # the paper's run, nothing changed
     cfg, _ = parse_config(["--net", "sparse_combo", "--set", "density=0.05", "--set", "constrained=false",
                            "--set", "grad_clip=1.5", "--milestones", "10", "20", "--seed", "4"])
-    assert cfg.net_options == {"density": 0.05, "constrained": False}
+    assert cfg.net_options == {"dt": 8 / 784, "density": 0.05, "constrained": False}  # preset_dt("psmnist")
     assert (cfg.grad_clip, cfg.milestones, cfg.seed) == (1.5, (10, 20), 4)
 
 

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-__all__ = ["RunDir", "CheckpointError", "save_checkpoint", "load_checkpoint", "load_metrics",
+__all__ = ["RunDir", "RunDirError", "CheckpointError", "save_checkpoint", "load_checkpoint", "load_metrics",
            "load_result", "atomic_write", "BASE_COLUMNS", "CHECKPOINT_FORMAT"]
 
 CHECKPOINT_FORMAT = 2
@@ -46,7 +46,11 @@ RESULT_KEYS = ("status", "test_accuracy", "best_val_accuracy", "epochs", "wall_t
                "certificate_margin", "config")
 
 
-class CheckpointError(ValueError):
+class RunDirError(ValueError):
+    """A damaged file of a run directory (garbled metrics, invalid JSON, a bad checkpoint)."""
+
+
+class CheckpointError(RunDirError):
     """A checkpoint file that is corrupt, truncated, not rnnlab's, or holds more than tensors."""
 
 
@@ -95,9 +99,9 @@ def _read_json(path: Path) -> dict:
     try:
         obj = json.loads(Path(path).read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ValueError(f"{path} is not valid JSON ({err}); the file is damaged") from None
+        raise RunDirError(f"{path} is not valid JSON ({err}); the file is damaged") from None
     if not isinstance(obj, dict):
-        raise ValueError(f"{path} must hold a JSON object, got {type(obj).__name__}")
+        raise RunDirError(f"{path} must hold a JSON object, got {type(obj).__name__}")
     return obj
 
 
@@ -153,7 +157,7 @@ def _parse_metrics(path: Path) -> tuple[list[str], list[dict]]:
     reader = csv.DictReader(io.StringIO(text))
     header = list(reader.fieldnames or [])
     if text and tuple(header[: len(BASE_COLUMNS)]) != BASE_COLUMNS:
-        raise ValueError(f"{path} is garbled: its header must start with {','.join(BASE_COLUMNS)}, got "
+        raise RunDirError(f"{path} is garbled: its header must start with {','.join(BASE_COLUMNS)}, got "
                          f"{','.join(header[:len(BASE_COLUMNS)]) or 'nothing'}")
     rows = []
     for line, row in enumerate(reader, start=2):
@@ -163,10 +167,10 @@ def _parse_metrics(path: Path) -> tuple[list[str], list[dict]]:
             row = {k: (float(v) if v != "" else math.nan) for k, v in row.items()}
             row["epoch"] = int(row["epoch"])
         except ValueError as err:
-            raise ValueError(f"{path} is garbled at line {line} ({err}); restore it or delete the run"
+            raise RunDirError(f"{path} is garbled at line {line} ({err}); restore it or delete the run"
                              ) from None
         if row["epoch"] != len(rows) + 1:
-            raise ValueError(f"{path} is garbled at line {line}: epoch {row['epoch']} where {len(rows) + 1} "
+            raise RunDirError(f"{path} is garbled at line {line}: epoch {row['epoch']} where {len(rows) + 1} "
                              f"was expected")
         rows.append(row)
     return header, rows
@@ -189,7 +193,7 @@ def load_result(run_dir) -> dict:
     result = _read_json(path)
     missing = [k for k in RESULT_KEYS if k not in result]
     if missing:
-        raise ValueError(f"{path} lacks the keys {missing}")
+        raise RunDirError(f"{path} lacks the keys {missing}")
     return result
 
 
@@ -262,7 +266,7 @@ class RunDir:
         """Header and rows of epochs 1..``upto_epoch``; fewer rows than that is refused."""
         header, rows = _parse_metrics(self.file("metrics.csv"))
         if len(rows) < upto_epoch:
-            raise ValueError(f"{self.file('metrics.csv')} holds {len(rows)} epochs but the checkpoint is at "
+            raise RunDirError(f"{self.file('metrics.csv')} holds {len(rows)} epochs but the checkpoint is at "
                              f"epoch {upto_epoch}: the metrics file was damaged")
         return header, rows[:upto_epoch]
 
