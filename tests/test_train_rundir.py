@@ -91,7 +91,8 @@ class PoisonLastStep(Callback):
 def test_nan_weights_after_an_epoch_are_never_saved(tmp_path):
     model, data = tiny_model(), toy_data(n_train=32)  # two batches of 16
     poison = PoisonLastStep(model, 2, 2)
-    with pytest.raises(TrainingDiverged, match=r"parameters \['out.weight'\].*epoch 2.*checkpoint \(epoch 1\)"):
+    expected = r"parameters \['out.weight'\].*epoch 2.*checkpoint \(epoch 1\)"
+    with pytest.raises(TrainingDiverged, match=expected):
         fit(model, data, CFG, run_dir=tmp_path / "r", callbacks=[poison], progress=False)
     ckpt = load_checkpoint(tmp_path / "r" / "checkpoint.pt")
     assert ckpt["epoch"] == 1 and all(bool(torch.isfinite(v).all()) for v in ckpt["model"].values())
