@@ -26,14 +26,12 @@ from rnnlab.train.loop import (
     TrainingDiverged,
     evaluate,
     fit,
-    load_result,
     load_checkpoint,
     load_metrics,
     repeat,
     resolve_device,
     resume,
     run,
-    train,
 )
 
 torch.set_num_threads(1)  # tiny models: threads only contend with the other tests on a small machine
