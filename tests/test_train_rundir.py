@@ -10,13 +10,14 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings, strategies as st
 
 from rnnlab.train.callbacks import Callback, StopAfter
 from rnnlab.train.config import SEQ_LEN, RunConfig, preset_dt
 from rnnlab.train.data import load_task
 from rnnlab.train.loop import TrainingDiverged, fit, resume, run, train
 from rnnlab.train.rundir import (CheckpointError, RunDir, RunDirError, atomic_write, load_checkpoint,
-                                 load_metrics, load_result)
+                                 load_metrics, load_result, save_checkpoint)
 from test_train_loop import CFG, tiny_model, toy_data
 
 torch.set_num_threads(1)
@@ -155,3 +156,32 @@ def test_callbacks_must_be_callbacks_and_train_is_a_deprecated_shim(tmp_path):
     assert any(issubclass(w.category, DeprecationWarning) for w in caught)
     new = fit(tiny_model(), toy_data(), CFG.replace(epochs=1), progress=False)
     assert old.test == new.test
+
+
+# --- properties ---------------------------------------------------------------------------------------
+
+finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(finite, finite, finite), min_size=0, max_size=6))
+def test_metrics_round_trip_exactly(tmp_path_factory, values):
+    rd = RunDir(tmp_path_factory.mktemp("m"))
+    header = [*"epoch train_loss train_acc val_loss val_acc lr time".split(), "margin"]
+    rows = [{"epoch": i + 1, "train_loss": a, "train_acc": b, "val_loss": c, "val_acc": a, "lr": b, "time": c,
+             "margin": a - c if math.isfinite(a - c) else 0.0} for i, (a, b, c) in enumerate(values)]
+    rd.write_metrics(header, rows)
+    assert rd.read_metrics(len(rows)) == (header, rows)  # str(float) -> float is exact
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_every_single_bit_flip_is_detected(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("c") / "checkpoint.pt"
+    save_checkpoint({"format": 2, "model": {"w": torch.arange(6.0)}}, path)
+    blob = bytearray(path.read_bytes())
+    i = data.draw(st.integers(0, len(blob) - 1), label="byte")
+    blob[i] ^= 1 << data.draw(st.integers(0, 7), label="bit")
+    path.write_bytes(bytes(blob))
+    with pytest.raises(CheckpointError, match=r"checkpoint\.pt"):
+        load_checkpoint(path)
