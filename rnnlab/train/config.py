@@ -101,7 +101,8 @@ class RunConfig:
     task : str
         One of :data:`rnnlab.train.data.TASKS`.
     net : str
-        A name of :func:`rnnlab.train.nets.build_net`; ``net_options`` are its keyword options.
+        A name of :data:`rnnlab.train.nets.NETS` (checked here); ``net_options`` are its keyword
+        options. ``"custom"`` labels a model built by the caller and passed to :func:`fit`.
     epochs : int
         Number of epochs (150, A4.1.1).
     batch_size : int
@@ -115,7 +116,8 @@ class RunConfig:
     seed : int
         Seeds the net's initialisation, the validation split and the batch order.
     device : str
-        ``"auto"`` (CUDA when present, else CPU), ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ...
+        ``"auto"`` (CUDA when present, else CPU), ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ... (its form
+        is checked here; whether the device exists, when the run starts).
     data_root : str or None
         Data directory (None: ``$RNNLAB_DATA`` or ``./data``).
     run_dir : str or None
