@@ -16,7 +16,7 @@ pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a C
 
 from rnnlab.train.data import SequenceData, Split  # noqa: E402
 from rnnlab.train.loop import (  # noqa: E402
-    RunConfig, StopAfter, load_checkpoint, load_metrics, resolve_device, resume, train,
+    RunConfig, StopAfter, load_checkpoint, load_metrics, resolve_device, resume, fit,
 )
 from rnnlab.train.nets import StabilityMonitor  # noqa: E402
 from test_train_nets import SMALL, small  # noqa: E402  (the same small nets as the CPU tests)
@@ -101,10 +101,10 @@ CFG = RunConfig(task="digits", net="rnn", net_options={"hidden_size": 8}, epochs
 
 def test_a_gpu_run_resumes_to_the_uninterrupted_result(tmp_path):
     data = toy_data()
-    straight = train(small("rnn"), data, CFG, run_dir=tmp_path / "a", progress=False)
-    stopped = train(small("rnn"), data, CFG, run_dir=tmp_path / "b", callbacks=[StopAfter(epochs=1)],
+    straight = fit(small("rnn"), data, CFG, run_dir=tmp_path / "a", progress=False)
+    stopped = fit(small("rnn"), data, CFG, run_dir=tmp_path / "b", callbacks=[StopAfter(epochs=1)],
                     progress=False)
-    assert stopped.status == "interrupted" and stopped.epochs_done == 1
+    assert stopped.status == "stopped" and stopped.epochs_done == 1
     resumed = resume(tmp_path / "b", model=small("rnn", seed=7), data=data, progress=False)
     assert resumed.status == "completed"
     assert next(resumed.model.parameters()).device.type == "cuda"
@@ -124,8 +124,8 @@ def test_training_on_the_gpu_follows_the_cpu(tmp_path, name, full_float32):
     data = toy_data()
     cfg = CFG.replace(net=name, net_options=SMALL[name], epochs=1, milestones=())
     cpu, gpu = on_both(name)
-    run_cpu = train(cpu, data, cfg.replace(device="cpu"), run_dir=tmp_path / "cpu", progress=False)
-    run_gpu = train(gpu.cpu(), data, cfg, run_dir=tmp_path / "gpu", progress=False)
+    run_cpu = fit(cpu, data, cfg.replace(device="cpu"), run_dir=tmp_path / "cpu", progress=False)
+    run_gpu = fit(gpu.cpu(), data, cfg, run_dir=tmp_path / "gpu", progress=False)
     a, b = load_metrics(tmp_path / "cpu"), load_metrics(tmp_path / "gpu")
     np.testing.assert_allclose(b["train_loss"], a["train_loss"], rtol=1e-3)
     assert run_gpu.test.accuracy == pytest.approx(run_cpu.test.accuracy, abs=2 / run_cpu.test.n)

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from rnnlab.train.cli import main, parse_config
-from rnnlab.train.loop import RunConfig, load_checkpoint, load_metrics
+from rnnlab.train.loop import RunConfig, load_checkpoint, load_metrics, load_result
 
 torch.set_num_threads(1)
 
@@ -24,7 +24,7 @@ def test_flags_and_set_reach_the_config():
     assert cfg == RunConfig.paper("sparse_combo", "psmnist")  # the paper's run, nothing changed
     cfg, _ = parse_config(["--net", "sparse_combo", "--set", "density=0.05", "--set", "constrained=false",
                            "--set", "grad_clip=1.5", "--milestones", "10", "20", "--seed", "4"])
-    assert cfg.net_options == {"density": 0.05, "constrained": False}
+    assert cfg.net_options == {"dt": 8 / 784, "density": 0.05, "constrained": False}  # preset_dt("psmnist")
     assert (cfg.grad_clip, cfg.milestones, cfg.seed) == (1.5, (10, 20), 4)
 
 
@@ -47,7 +47,10 @@ def test_print_config_trains_nothing(capsys, tmp_path):
 
 def test_train_then_resume_equals_a_straight_run(tmp_path, capsys):
     assert main([*TINY, "--epochs", "2", "--run-dir", str(tmp_path / "a")]) == 0
-    assert "completed after 2/2 epochs" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "completed after 2/2 epochs" in out
+    printed = json.loads(out[out.index("result.json: ") + len("result.json: "):out.index("run directory:")])
+    assert printed == load_result(tmp_path / "a") and printed["epochs"] == 2  # the CLI prints result.json
     assert main([*TINY, "--epochs", "1", "--run-dir", str(tmp_path / "b")]) == 0
     assert main(["--resume", str(tmp_path / "b"), "--epochs", "2", "--quiet"]) == 0
     a = load_checkpoint(tmp_path / "a" / "checkpoint.pt")

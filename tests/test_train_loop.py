@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
-import pickle
 import sys
 import types
 
@@ -17,18 +18,20 @@ from rnnlab.train import data as data_module
 from rnnlab.train.data import SequenceData, Split, load_task, pixel_permutation
 from rnnlab.train.loop import (
     Callback,
+    CheckpointError,
     LivePlot,
     RunConfig,
     StopAfter,
     TensorBoardLogger,
     TrainingDiverged,
     evaluate,
+    fit,
     load_checkpoint,
     load_metrics,
     repeat,
     resolve_device,
     resume,
-    train,
+    run,
 )
 
 torch.set_num_threads(1)  # tiny models: threads only contend with the other tests on a small machine
@@ -109,10 +112,10 @@ def assert_same_state(a: nn.Module, b: nn.Module):
                          ids=["after-epoch-1", "inside-epoch-2", "inside-epoch-1"])
 def test_resume_reaches_the_uninterrupted_result(tmp_path, stop, done):
     data = toy_data()
-    straight = train(tiny_model(), data, CFG, run_dir=tmp_path / "a", monitor=weight_norm, progress=False)
-    stopped = train(tiny_model(), data, CFG, run_dir=tmp_path / "b", monitor=weight_norm, callbacks=[stop],
+    straight = fit(tiny_model(), data, CFG, run_dir=tmp_path / "a", monitor=weight_norm, progress=False)
+    stopped = fit(tiny_model(), data, CFG, run_dir=tmp_path / "b", monitor=weight_norm, callbacks=[stop],
                     progress=False)
-    assert stopped.status == "interrupted" and stopped.test is None
+    assert stopped.status == "stopped" and stopped.test is None
     assert stopped.epochs_done == done
     assert load_checkpoint(tmp_path / "b" / "checkpoint.pt")["epoch"] == stopped.epochs_done
     resumed = resume(tmp_path / "b", model=tiny_model(seed=99), data=data, monitor=weight_norm,
@@ -126,9 +129,9 @@ def test_resume_reaches_the_uninterrupted_result(tmp_path, stop, done):
 
 
 def test_checkpoint_holds_only_tensors_and_plain_types(tmp_path):
-    run = train(tiny_model(), toy_data(), CFG.replace(epochs=1), run_dir=tmp_path / "r", progress=False)
+    res = fit(tiny_model(), toy_data(), CFG.replace(epochs=1), run_dir=tmp_path / "r", progress=False)
     ckpt = load_checkpoint(tmp_path / "r" / "checkpoint.pt")  # torch.load(weights_only=True) inside
-    assert ckpt["epoch"] == 1 and RunConfig.from_dict(ckpt["config"]) == run.config
+    assert ckpt["epoch"] == 1 and RunConfig.from_dict(ckpt["config"]) == res.config
     assert {"model", "optimizer", "scheduler", "rng"} <= set(ckpt)
     assert not list(tmp_path.glob("r/*.tmp"))  # atomic writes leave no temporary files
     mask = os.umask(0)
@@ -142,15 +145,21 @@ def test_checkpoint_holds_only_tensors_and_plain_types(tmp_path):
         def __reduce__(self):
             return (print, ("never",))
 
-    torch.save({"format": 1, "payload": Evil()}, evil)
-    with pytest.raises(pickle.UnpicklingError):
+    buf = io.BytesIO()
+    torch.save({"format": 2, "payload": Evil()}, buf)  # behind a valid checksum: only weights_only stops it
+    payload = buf.getvalue()
+    evil.write_bytes(b"RNNLAB-CHECKPOINT sha256=" + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+    with pytest.raises(CheckpointError, match=r"evil\.pt holds more than tensors.*weights_only=True"):
+        load_checkpoint(evil)
+    evil.write_bytes(payload)  # without rnnlab's header: refused before unpickling
+    with pytest.raises(CheckpointError, match=r"evil\.pt is not an rnnlab checkpoint"):
         load_checkpoint(evil)
 
 
 def test_a_finished_run_is_not_overwritten(tmp_path):
-    train(tiny_model(), toy_data(), CFG.replace(epochs=1), run_dir=tmp_path / "r", progress=False)
+    fit(tiny_model(), toy_data(), CFG.replace(epochs=1), run_dir=tmp_path / "r", progress=False)
     with pytest.raises(FileExistsError, match="resume"):
-        train(tiny_model(), toy_data(), CFG.replace(epochs=1), run_dir=tmp_path / "r", progress=False)
+        fit(tiny_model(), toy_data(), CFG.replace(epochs=1), run_dir=tmp_path / "r", progress=False)
     with pytest.raises(FileNotFoundError, match="nothing to resume"):
         resume(tmp_path / "nowhere")
     with pytest.raises(TypeError, match="model=..., data="):  # a custom model cannot be rebuilt by name
@@ -182,7 +191,7 @@ def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path):
 
     model = BlowsUp()
     with pytest.raises(TrainingDiverged, match=r"epoch 2, batch 0.*last good checkpoint \(epoch 1\)") as err:
-        train(model, data, CFG, run_dir=tmp_path / "r", callbacks=[Snapshot()], progress=False)
+        fit(model, data, CFG, run_dir=tmp_path / "r", callbacks=[Snapshot()], progress=False)
     assert err.value.epoch == 2 and not np.isfinite(err.value.loss)
     ckpt = load_checkpoint(err.value.checkpoint)
     assert ckpt["epoch"] == 1
@@ -196,30 +205,30 @@ def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path):
 def test_seed_makes_runs_reproducible(tmp_path):
     data = toy_data()
     cfg = CFG.replace(epochs=1)
-    a = train(tiny_model(), data, cfg, progress=False)
-    b = train(tiny_model(), data, cfg, progress=False)
-    c = train(tiny_model(), data, cfg.replace(seed=1), progress=False)
+    a = fit(tiny_model(), data, cfg, progress=False)
+    b = fit(tiny_model(), data, cfg, progress=False)
+    c = fit(tiny_model(), data, cfg.replace(seed=1), progress=False)
     assert_same_state(a.model, b.model)
     assert not torch.equal(a.model.out.weight, c.model.out.weight)  # another batch order and dropout
     # the run leaves the caller's global RNG as it found it
     state = torch.get_rng_state()
-    train(tiny_model(), data, cfg, progress=False)
+    fit(tiny_model(), data, cfg, progress=False)
     assert torch.equal(state, torch.get_rng_state())
 
 
 def test_metrics_csv_config_and_lr_schedule(tmp_path):
     cfg = CFG.replace(epochs=4, milestones=(1, 3), gamma=0.5)
-    run = train(tiny_model(), toy_data(), cfg, run_dir=tmp_path / "r", monitor=weight_norm, progress=False)
+    res = fit(tiny_model(), toy_data(), cfg, run_dir=tmp_path / "r", monitor=weight_norm, progress=False)
     m = load_metrics(tmp_path / "r")
     assert list(m)[:7] == ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "time"]
     np.testing.assert_array_equal(m["epoch"], [1, 2, 3, 4])
     # MultiStepLR: the lr of epoch e is lr * gamma^(number of milestones < e)
     np.testing.assert_allclose(m["lr"], [1e-2, 5e-3, 5e-3, 2.5e-3])
-    assert m["out_norm"][-1] == pytest.approx(weight_norm(run.model)["out_norm"], rel=1e-6)
+    assert m["out_norm"][-1] == pytest.approx(weight_norm(res.model)["out_norm"], rel=1e-6)
     stored = json.loads((tmp_path / "r" / "config.json").read_text())
-    assert RunConfig.from_dict(stored) == run.config
-    assert run.best_epoch == int(m["epoch"][np.argmax(m["val_acc"])])
-    assert "test accuracy" in repr(run) and "completed after 4/4" in repr(run)
+    assert RunConfig.from_dict(stored) == res.config
+    assert res.best_epoch == int(m["epoch"][np.argmax(m["val_acc"])])
+    assert "test accuracy" in repr(res) and "completed after 4/4" in repr(res)
 
 
 def test_evaluate_agrees_with_a_direct_computation():
@@ -237,8 +246,8 @@ def test_evaluate_agrees_with_a_direct_computation():
 
 
 def test_training_learns_the_toy_task():
-    run = train(tiny_model(), toy_data(n_train=256), CFG.replace(epochs=4), progress=False)
-    assert run.test.accuracy > 0.75  # chance is about 0.5
+    res = fit(tiny_model(), toy_data(n_train=256), CFG.replace(epochs=4), progress=False)
+    assert res.test.accuracy > 0.75  # chance is about 0.5
 
 
 # --- config runs: build_net, stored permutation, repeat -------------------------------------------------
@@ -260,8 +269,8 @@ def test_psmnist_run_stores_its_permutation_and_resumes_with_it(tmp_path, monkey
     cfg = RunConfig(task="psmnist", net="rnn", net_options={"hidden_size": 4}, epochs=2, batch_size=8,
                     milestones=(), device="cpu", data_root=str(tmp_path / "data"), permutation_seed=5,
                     val_fraction=0.25, monitor=False)
-    straight = train(cfg.replace(run_dir=str(tmp_path / "a")), progress=False)
-    train(cfg.replace(run_dir=str(tmp_path / "b"), epochs=1), progress=False)
+    straight = run(cfg.replace(run_dir=str(tmp_path / "a")), progress=False)
+    run(cfg.replace(run_dir=str(tmp_path / "b"), epochs=1), progress=False)
     stored = json.loads((tmp_path / "b" / "data.json").read_text())["permutation"]
     np.testing.assert_array_equal(stored, pixel_permutation(784, 5))
     # resume must use the stored order, not re-derive it: break the generator to prove it
@@ -318,9 +327,9 @@ def test_device_and_argument_checks():
     with pytest.raises(ValueError, match="device"):
         resolve_device("gpu7")
     with pytest.raises(TypeError, match="SequenceData"):
-        train(tiny_model(), None, CFG)
+        fit(tiny_model(), None, CFG)
     with pytest.raises(ValueError, match="no trainable parameters"):
-        train(nn.Sequential(nn.Flatten(), nn.Linear(6, 2)).requires_grad_(False), toy_data(), CFG)
+        fit(nn.Sequential(nn.Flatten(), nn.Linear(6, 2)).requires_grad_(False), toy_data(), CFG)
 
 
 # --- callbacks ----------------------------------------------------------------------------------------
@@ -344,12 +353,12 @@ def test_live_plot_and_tensorboard_follow_the_epochs(tmp_path, monkeypatch):
     fake = types.SimpleNamespace(SummaryWriter=FakeWriter)
     monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", fake)
     live = LivePlot(display=False)
-    run = train(tiny_model(), toy_data(), CFG.replace(epochs=2, tensorboard=True), run_dir=tmp_path / "r",
+    res = fit(tiny_model(), toy_data(), CFG.replace(epochs=2, tensorboard=True), run_dir=tmp_path / "r",
                 callbacks=[live], progress=False)
     assert [len(line.get_xdata()) for line in live.ax_acc.get_lines()] == [2, 2]  # train and val
     np.testing.assert_allclose(live.ax_loss.get_lines()[0].get_ydata(),
-                               [r["train_loss"] for r in run.history])
-    assert ("val_acc", 2, run.history[1]["val_acc"]) in scalars
+                               [r["train_loss"] for r in res.history])
+    assert ("val_acc", 2, res.history[1]["val_acc"]) in scalars
     monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)  # not installed
     with pytest.raises(ImportError, match="pip install tensorboard"):
         TensorBoardLogger(tmp_path / "tb")
@@ -358,6 +367,6 @@ def test_live_plot_and_tensorboard_follow_the_epochs(tmp_path, monkeypatch):
 def test_digits_task_trains_a_config_net_end_to_end(tmp_path):
     cfg = RunConfig(task="digits", net="lstm", net_options={"hidden_size": 16}, epochs=3, batch_size=32,
                     lr=1e-2, milestones=(), device="cpu", data_limit=400, val_fraction=0.1, monitor=False)
-    run = train(cfg.replace(run_dir=str(tmp_path / "r")), progress=False)
+    res = run(cfg.replace(run_dir=str(tmp_path / "r")), progress=False)
     chance = 1 / 10
-    assert run.test.accuracy > 2 * chance and len(load_task("digits", limit=400).test) == run.test.n
+    assert res.test.accuracy > 2 * chance and len(load_task("digits", limit=400).test) == res.test.n

@@ -1,4 +1,4 @@
-"""Callbacks of the training loop: the base protocol, a live plot for notebooks, TensorBoard logging.
+"""Callbacks that show a run: a live plot for notebooks and TensorBoard logging.
 
 matplotlib, IPython and tensorboard are imported only when these callbacks are made.
 """
@@ -6,69 +6,11 @@ matplotlib, IPython and tensorboard are imported only when these callbacks are m
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 
-__all__ = ["Callback", "LivePlot", "StopAfter", "TensorBoardLogger"]
+from .callbacks import Callback
 
-
-class Callback:
-    """Hooks of :func:`rnnlab.train.loop.train`; override any of them (all do nothing here)."""
-
-    def on_train_begin(self, config, run_dir) -> None:
-        """Before the first epoch (of this call: after a resume, the next epoch)."""
-
-    def on_batch_end(self, epoch: int, batch: int, loss: float) -> None:
-        """After each optimizer step, with that batch's loss."""
-
-    def on_epoch_end(self, row: dict) -> None:
-        """After each epoch, with its row of the metrics (also written to ``metrics.csv``)."""
-
-    def on_train_end(self, result) -> None:
-        """After the run (completed or interrupted), with its :class:`RunResult`."""
-
-
-class StopAfter(Callback):
-    """Stop a run as a KeyboardInterrupt would, after ``epochs`` epochs or ``seconds`` of training.
-
-    The run returns with ``status="interrupted"`` and its last checkpoint, so :func:`resume`
-    continues it: time-boxed sessions (Kozachkov et al. 2022 trained within Colab's 24-hour limit,
-    A4.1.2) become one run in several pieces. The clock is checked after every batch; ``epochs``
-    counts the epochs completed in this call.
-
-    Examples
-    --------
-    >>> stop = StopAfter(epochs=2)
-    >>> stop.on_epoch_end({"epoch": 1})
-    >>> try:  # inside train() the interrupt ends the run with its checkpoint kept
-    ...     stop.on_epoch_end({"epoch": 2})
-    ... except KeyboardInterrupt as err:
-    ...     print(err)
-    StopAfter: 2 epochs done
-    """
-
-    def __init__(self, epochs: int | None = None, seconds: float | None = None):
-        if epochs is None and seconds is None:
-            raise ValueError("StopAfter needs epochs or seconds")
-        if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
-            raise ValueError(f"epochs must be a positive integer or None, got {epochs!r}")
-        if seconds is not None and not (isinstance(seconds, (int, float)) and seconds > 0):
-            raise ValueError(f"seconds must be a positive number or None, got {seconds!r}")
-        self.epochs, self.seconds = epochs, seconds
-        self._done, self._t0 = 0, None
-
-    def on_train_begin(self, config, run_dir) -> None:
-        self._done, self._t0 = 0, time.perf_counter()
-
-    def on_batch_end(self, epoch: int, batch: int, loss: float) -> None:
-        elapsed = time.perf_counter() - self._t0 if self._t0 is not None else 0.0
-        if self.seconds is not None and elapsed > self.seconds:
-            raise KeyboardInterrupt(f"StopAfter: {self.seconds:g} s elapsed")
-
-    def on_epoch_end(self, row: dict) -> None:
-        self._done += 1
-        if self.epochs is not None and self._done >= self.epochs:
-            raise KeyboardInterrupt(f"StopAfter: {self._done} epochs done")
+__all__ = ["LivePlot", "TensorBoardLogger"]
 
 
 class LivePlot(Callback):
@@ -105,7 +47,7 @@ class LivePlot(Callback):
         if run_dir is not None and not self.rows:  # a resumed run: show its earlier epochs too
             path = Path(run_dir) / "metrics.csv"
             if path.exists():
-                from .loop import load_metrics
+                from .rundir import load_metrics
 
                 m = load_metrics(run_dir)
                 self.rows = [{k: m[k][i] for k in m} for i in range(len(m["epoch"]))]

@@ -15,8 +15,11 @@ Examples
     rnnlab-train --net sparse_combo --task psmnist --seeds 0 1 2 3 # repeated trials, mean/min/max
     rnnlab-train --net organics --task smnist --print-config       # show the settings, train nothing
 
-Exit status: 0 when the run completes, 130 when interrupted (Ctrl-C; the last checkpoint is kept and
-``--resume`` continues it), 3 when the loss diverges, 1 when a dataset is missing or corrupt.
+Every run ends by printing its ``result.json`` (:func:`rnnlab.train.rundir.load_result`).
+
+Exit status: 0 when the run completes, 130 when stopped (Ctrl-C; the last checkpoint is kept and
+``--resume`` continues it), 3 when training diverges, 1 when a dataset is missing or corrupt or a run
+file is damaged.
 """
 
 from __future__ import annotations
@@ -92,7 +95,7 @@ def parse_config(argv=None):
     >>> cfg.net, cfg.task, cfg.epochs, cfg.lr, cfg.net_options
     ('lstm', 'digits', 5, 0.001, {'hidden_size': 32})
     """
-    from .loop import RunConfig
+    from .config import RunConfig
 
     parser = _parser()
     args = parser.parse_args(argv)
@@ -128,41 +131,59 @@ def parse_config(argv=None):
     return cfg, args
 
 
+def _print_result(run_dir) -> None:
+    from .rundir import load_result
+
+    print(f"result.json: {json.dumps(load_result(run_dir), indent=2)}")
+
+
+def _train(cfg, args):
+    """The run(s) that ``args`` ask for; a RunResult, or a RepeatResult for ``--seeds``."""
+    from .data import download_cifar10, download_mnist
+    from .loop import repeat, resume, run
+
+    progress = not args.quiet
+    if args.download and not args.resume:
+        if cfg.task in ("smnist", "psmnist"):
+            download_mnist(cfg.data_root)
+        elif cfg.task == "scifar10":
+            download_cifar10(cfg.data_root)
+    if args.resume:
+        return resume(args.resume, epochs=args.epochs, progress=progress)
+    if args.seeds:
+        return repeat(cfg, args.seeds, progress=progress)
+    return run(cfg, progress=progress)
+
+
 def main(argv=None) -> int:
     """Run ``rnnlab-train`` with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
-    from .data import DatasetError, download_cifar10, download_mnist
-    from .loop import TrainingDiverged, repeat, resume, train
+    from .data import DatasetError
+    from .loop import RepeatResult, TrainingDiverged
+    from .rundir import RunDirError
 
     cfg, args = parse_config(argv)
     if args.print_config:
         print(json.dumps(cfg.to_dict(), indent=2))
         return 0
-    progress = not args.quiet
     try:
-        if args.download and not args.resume:
-            if cfg.task in ("smnist", "psmnist"):
-                download_mnist(cfg.data_root)
-            elif cfg.task == "scifar10":
-                download_cifar10(cfg.data_root)
-        if args.resume:
-            result = resume(args.resume, epochs=args.epochs, progress=progress)
-        elif args.seeds:
-            result = repeat(cfg, args.seeds, progress=progress)
-            print(result)
-            for run in result.runs:
-                print(f"  {run}")
-            return 130 if any(r.status == "interrupted" for r in result.runs) else 0
-        else:
-            result = train(cfg, progress=progress)
-    except DatasetError as err:
+        result = _train(cfg, args)
+    except (DatasetError, RunDirError, FileExistsError, FileNotFoundError) as err:  # data, run files
         print(f"rnnlab-train: {err}", file=sys.stderr)
         return 1
     except TrainingDiverged as err:
         print(f"rnnlab-train: {err}", file=sys.stderr)
+        if err.checkpoint is not None:
+            _print_result(err.checkpoint.parent)
         return 3
     print(result)
-    print(f"run directory: {result.run_dir}")
-    if result.status == "interrupted":
-        print(f"interrupted; continue with: rnnlab-train --resume {result.run_dir}")
+    runs = result.runs if isinstance(result, RepeatResult) else (result,)
+    for one in runs:
+        if isinstance(result, RepeatResult):
+            print(f"  {one}")
+        _print_result(one.run_dir)
+    if any(one.status == "stopped" for one in runs):
+        print(f"stopped; continue with: rnnlab-train --resume {runs[0].run_dir}")
         return 130
+    if not isinstance(result, RepeatResult):
+        print(f"run directory: {result.run_dir}")
     return 0
