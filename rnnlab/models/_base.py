@@ -18,7 +18,7 @@ import numpy as np
 from ..checks import as_real_array, as_square_matrix, instance_not_class
 from ..checks import as_vector as _checked_vector
 
-__all__ = ["Model", "Input", "check_model", "check_state"]
+__all__ = ["Model", "Input", "NotAModelError", "check_model", "check_state"]
 
 Input = Union[float, np.ndarray, Callable[[float], Any]]
 
@@ -47,11 +47,18 @@ class ModelBase:
         return np.asarray(u(t), dtype=float) if callable(u) else u
 
 
+class NotAModelError(TypeError, ValueError):
+    """A non-model passed as a model: a ``TypeError``, and a ``ValueError`` as rnnlab raised before
+    (as NumPy's ``AxisError`` is both), so callers catching either keep working."""
+
+
 def check_model(model, name: str = "model") -> None:
-    """Raise ``TypeError`` unless ``model`` is an instance following the :class:`Model` protocol."""
-    instance_not_class(name, model, "a model instance")
+    """Raise :class:`NotAModelError` unless ``model`` is an instance following the :class:`Model` protocol."""
+    if isinstance(model, type):
+        raise NotAModelError(f"{name} must be a model instance, got the class {model.__name__} itself "
+                             f"(call it first)")
     if not isinstance(model, Model):
-        raise TypeError(
+        raise NotAModelError(
             f"{name} must provide n, vector_field(t, x) and jacobian(t, x); got {type(model).__name__}"
         )
 
