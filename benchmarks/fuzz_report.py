@@ -2,7 +2,8 @@
 
 clear   : ValueError/TypeError whose message names the argument
 unclear : another exception type, or a message that does not name the argument
-silent  : returned without error
+silent  : returned without error (includes edge values that are valid input, e.g. g = 0 or tau = 1e300:
+          the listing below names each, so a reader can tell which)
 hang    : did not finish within the time limit (SIGALRM)
 
 Run: PYTHONPATH=. python benchmarks/fuzz_report.py   (compare against an older checkout by PYTHONPATH)
@@ -80,8 +81,15 @@ def run(limit_s: int = 5) -> dict:
 
 
 if __name__ == "__main__":
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from _machine import describe
+
     counts, rows = run()
     for label, kind in rows:
         if kind != "clear":
             print(f"{kind:8s} {label}")
     print(counts, "of", sum(counts.values()))
+    print(describe())
