@@ -45,10 +45,13 @@ def cases():
         yield f"optimal_weights(tol={k})", "tol", lambda v=v: rnnlab.optimal_weights(np.eye(2), tol=v)
         yield f"mean_field(g={k})", "g", lambda v=v: rnnlab.mean_field(v, 1.0)
         yield f"gaussian_weights(g={k})", "g", lambda v=v: rnnlab.gaussian_weights(3, v, rng=0)
-        yield f"stability_trials(t_settle={k})", "t_settle", lambda v=v: rnnlab.stability_trials(2, (1.0,), 1, t_settle=v)
+        yield (f"stability_trials(t_settle={k})", "t_settle",
+               lambda v=v: rnnlab.stability_trials(2, (1.0,), 1, t_settle=v))
     for v in (0, -1, 2.5, "3", 10**30):
-        yield f"find_fixed_points(max_iter={v!r})", "max_iter", lambda v=v: rnnlab.find_fixed_points(m, max_iter=v)
-        yield f"stability_trials(n_trials={v!r})", "n_trials", lambda v=v: rnnlab.stability_trials(2, (1.0,), v)
+        yield (f"find_fixed_points(max_iter={v!r})", "max_iter",
+               lambda v=v: rnnlab.find_fixed_points(m, max_iter=v))
+        yield (f"stability_trials(n_trials={v!r})", "n_trials",
+               lambda v=v: rnnlab.stability_trials(2, (1.0,), v))
     for k, v in {"nan": [np.nan], "empty": [], "string": "a"}.items():
         yield f"classify({k})", "eigenvalues", lambda v=v: rnnlab.classify(v)
 

@@ -71,7 +71,8 @@ def as_real_array(name: str, value, *, ndim: int | None = None, finite: bool = T
     try:
         a = np.array(value, copy=copy) if copy else np.asarray(value)
     except (ValueError, TypeError) as err:  # ragged nested lists
-        raise ValueError(f"{name} must be a real number or a rectangular array, got {_show(value)} ({err})") from None
+        raise ValueError(f"{name} must be a real number or a rectangular array, "
+                         f"got {_show(value)} ({err})") from None
     if a.dtype.kind == "c":
         if np.any(a.imag != 0):
             raise TypeError(f"{name} must be real, got a complex value with a nonzero imaginary part")

@@ -61,7 +61,8 @@ def test_solver_settings_are_refused_by_name(tol, max_iter):
     _refused(lambda: rnnlab.optimal_weights(np.eye(2), max_iter=max_iter), "max_iter")
 
 
-@pytest.mark.parametrize("entry", [rnnlab.find_fixed_points, rnnlab.certify, lambda m: rnnlab.jacobian_spectrum(m, np.zeros(2)),
+@pytest.mark.parametrize("entry", [rnnlab.find_fixed_points, rnnlab.certify,
+                                   lambda m: rnnlab.jacobian_spectrum(m, np.zeros(2)),
                                    lambda m: rnnlab.simulate(m, np.zeros(2), 1.0)])
 @pytest.mark.parametrize("bad", [rnnlab.RateRNN, "model", None, np.eye(2)])
 def test_models_must_be_model_instances(entry, bad):

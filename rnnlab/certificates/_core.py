@@ -107,7 +107,8 @@ class Certificates(tuple):
     def __str__(self) -> str:
         # "why not" is shown only when some criterion does not apply, so the usual table stays narrow.
         why = any(not c.applies for c in self)
-        rows = [("criterion", "applies", "holds", "rate", "norm", "reference") + (("why not",) if why else ())]
+        head = ("criterion", "applies", "holds", "rate", "norm", "reference")
+        rows = [head + (("why not",) if why else ())]
         rows += [
             (c.criterion, "yes" if c.applies else "no", "yes" if c.holds else "no",
              f"{c.rate:.4g}" if np.isfinite(c.rate) else "-", c.norm, c.reference)

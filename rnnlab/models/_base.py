@@ -97,7 +97,8 @@ def as_input(name: str, u, n: int):
         try:
             np.broadcast_to(u0, (n,))
         except ValueError:
-            raise ValueError(f"{name}(t) must return a scalar or shape ({n},), got shape {u0.shape}") from None
+            raise ValueError(f"{name}(t) must return a scalar or shape ({n},), "
+                             f"got shape {u0.shape}") from None
         return u
     return as_vector(name, u, n)
 

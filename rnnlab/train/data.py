@@ -560,7 +560,8 @@ def _check_device(device):
     try:
         dev = torch.device(device)
     except (RuntimeError, TypeError, ValueError) as err:
-        raise ValueError(f"device must be a torch device such as 'cpu' or 'cuda:0', got {device!r} ({err})") from None
+        raise ValueError(f"device must be a torch device such as 'cpu' or 'cuda:0', "
+                         f"got {device!r} ({err})") from None
     if dev.type == "cuda":
         count = torch.cuda.device_count() if torch.cuda.is_available() else 0
         if (dev.index or 0) >= count:
