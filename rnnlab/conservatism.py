@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .activations import Activation
-from .certificates import davydov, kozachkov
+from .certificates import davydov, registered
 from .lognorms import spectral_abscissa
 from .models import RateRNN
 from .weights import gaussian_weights, sparse_weights
@@ -50,13 +50,16 @@ def _davydov_18(model):
 #: The criteria of a study by name, each ``fn(model) -> Certificate`` on a :class:`~rnnlab.RateRNN`.
 #: Theorem 2 needs a symmetric ``W`` (random ones never are: it applies to none); Theorem 7's LMI
 #: search has ``2^n`` vertex constraints and is skipped above ``n = 5`` (counted as not applicable).
+#: The Kozachkov entries are read from the one registry (:func:`rnnlab.certificates.registered`); the
+#: two Davydov entries are the study's own (tau = 1, the firing-rate twin), not certify's rows.
+_FROM_REGISTRY = {c.name: c.fn for c in registered(RateRNN)}
 CRITERIA = {
-    "Kozachkov Thm 1": kozachkov.theorem1,
-    "Kozachkov Thm 2": kozachkov.theorem2,
-    "Kozachkov Thm 5": kozachkov.theorem5,
+    "Kozachkov Thm 1": _FROM_REGISTRY["Kozachkov Thm 1"],
+    "Kozachkov Thm 2": _FROM_REGISTRY["Kozachkov Thm 2"],
+    "Kozachkov Thm 5": _FROM_REGISTRY["Kozachkov Thm 5"],
     "Davydov Thm 16 (l1)": _davydov_16,
     "Davydov Thm 18 (linf, firing-rate form)": _davydov_18,
-    "Kozachkov Thm 7 (common metric)": kozachkov.theorem7,
+    "Kozachkov Thm 7 (common metric)": _FROM_REGISTRY["Kozachkov Thm 7 (common metric)"],
 }
 _MAX_N_THM7 = 5
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .checks import nonnegative_number, positive_int, positive_number
+
 from .models._base import check_model, check_state
 
 __all__ = ["FixedPoint", "FixedPoints", "find_fixed_points", "classify"]
@@ -27,7 +29,16 @@ def classify(eigenvalues, tol: float = 1e-8) -> str:
     >>> classify([-1.0, 3.0])
     'saddle'
     """
+    tol = nonnegative_number("tol", tol)
+    if isinstance(eigenvalues, (str, bytes)):
+        raise TypeError(f"eigenvalues must be an array of numbers, got {eigenvalues!r}")
     lam = np.asarray(eigenvalues)
+    if lam.dtype.kind not in "fiuc":
+        raise TypeError(f"eigenvalues must be an array of numbers, got dtype {lam.dtype}")
+    if lam.size == 0:
+        raise ValueError("eigenvalues must not be empty: a fixed point has at least one eigenvalue")
+    if not np.all(np.isfinite(lam)):
+        raise ValueError("eigenvalues must be finite, got NaN or inf")
     re, im = lam.real, lam.imag
     if np.any(np.abs(re) <= tol):
         return "non-hyperbolic"
@@ -150,6 +161,10 @@ def find_fixed_points(
     ('stable node', 'unstable node', 'stable node')
     """
     check_model(model)
+    tol, xtol = positive_number("tol", tol), positive_number("xtol", xtol)
+    max_iter = positive_int("max_iter", max_iter)
+    distinct_tol = nonnegative_number("distinct_tol", distinct_tol)
+    hyperbolic_tol = nonnegative_number("hyperbolic_tol", hyperbolic_tol)
     n = model.n
     if x0 is None:
         if not isinstance(n_starts, (int, np.integer)) or n_starts < 1:

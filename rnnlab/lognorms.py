@@ -12,6 +12,8 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
+
+from .checks import as_square_matrix, positive_int, positive_number
 import scipy.linalg
 import scipy.optimize
 
@@ -30,12 +32,7 @@ __all__ = [
 
 
 def _check_square(A, name: str = "A") -> np.ndarray:
-    A = np.asarray(A, dtype=float)
-    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
-        raise ValueError(f"{name} must be a square matrix or a stack of them (..., n, n), got shape {A.shape}")
-    if not np.all(np.isfinite(A)):
-        raise ValueError(f"{name} must be finite, got NaN or inf")
-    return A
+    return as_square_matrix(name, A, stack=True)
 
 
 def _offdiag_abs(A: np.ndarray) -> np.ndarray:
@@ -219,6 +216,8 @@ def optimal_weights(A, p=1, *, tol: float = 1e-9, eps: float = 1e-9, max_iter: i
     (-0.438447, -0.438447)
     """
     A = _check_square(A)
+    tol, eps = positive_number("tol", tol), positive_number("eps", eps)
+    max_iter = positive_int("max_iter", max_iter)
     mats = A.reshape(-1, A.shape[-1], A.shape[-1])
     n = mats.shape[-1]
     if p not in (1, np.inf, "inf"):

@@ -44,6 +44,8 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
+
+from .checks import positive_number, real_number
 import scipy.optimize
 from numpy.polynomial.hermite_e import hermegauss
 from numpy.polynomial.legendre import leggauss
@@ -227,11 +229,10 @@ class Variance:
 
 
 def _check_args(g, A, phi, n_nodes) -> tuple[float, float, Activation]:
-    g, A = float(g), float(A)
-    if not np.isfinite(g) or g <= 0:
-        raise ValueError(f"g must be a positive finite number, got {g!r}")
-    if not np.isfinite(A):
-        raise ValueError(f"A must be a finite target level, got {A!r}")
+    g, A = positive_number("g", g), real_number("A", A)
+    # g^2 and A^2 enter Eqs. 8 and 11: beyond 1e150 they overflow a float (OverflowError in Python).
+    if g > 1e150 or abs(A) > 1e150:
+        raise ValueError(f"g and A must be at most 1e150 in size (g^2 overflows), got g = {g!r}, A = {A!r}")
     if not isinstance(n_nodes, (int, np.integer)) or n_nodes < 2:
         raise ValueError(f"n_nodes must be an integer >= 2, got {n_nodes!r}")
     return g, A, get_activation(phi)

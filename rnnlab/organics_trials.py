@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .checks import as_real_array, check_work, positive_int, positive_number
+
 from .conservatism import wilson_interval
 from .models.organics import ORGaNICs, iterate_fixed_point
 
@@ -205,7 +207,7 @@ class StabilityTrials:
 
 def stability_trials(n_neurons: int = 10, max_singular_values=(1.0, 2.0, 3.0), n_trials: int = 100, *,
                      rng=None, t_settle: float = 100.0, tol: float = 1e-6, iterations: int = 10,
-                     ranges=None) -> StabilityTrials:
+                     ranges=None, max_work: float = 1e9) -> StabilityTrials:
     """Random-parameter stability trials of Sec. 5 (Fig. 4), with Algorithms 1-2's errors (Fig. 4a).
 
     Parameters
@@ -225,6 +227,9 @@ def stability_trials(n_neurons: int = 10, max_singular_values=(1.0, 2.0, 3.0), n
         Iterations of Algorithms 1 and 2 whose errors are recorded.
     ranges : dict, optional
         Uniform ranges of the draws; default :data:`TRIAL_RANGES`.
+    max_work : float
+        Refuse (``ValueError`` saying how long it would take) when ``n_trials * len(max_singular_values)
+        * n_neurons * t_settle`` exceeds this, before any model is drawn.
 
     Returns
     -------
@@ -236,15 +241,22 @@ def stability_trials(n_neurons: int = 10, max_singular_values=(1.0, 2.0, 3.0), n
     >>> trials.counts.tolist(), trials.table()[0]["trials"]
     ([3], 3)
     """
-    if not isinstance(n_trials, (int, np.integer)) or n_trials < 1:
-        raise ValueError(f"n_trials must be a positive integer, got {n_trials!r}")
-    bounds = np.asarray(max_singular_values, dtype=float).ravel()
+    n_neurons = positive_int("n_neurons", n_neurons)
+    n_trials = positive_int("n_trials", n_trials)
+    t_settle = positive_number("t_settle", t_settle)
+    bounds = as_real_array("max_singular_values", max_singular_values).ravel()
     if bounds.size == 0 or not np.all(np.isfinite(bounds)) or np.any(bounds <= 0):
         raise ValueError(f"max_singular_values must be positive numbers, got {max_singular_values!r}")
     if not (np.isfinite(t_settle) and t_settle > 0) or not tol > 0:
         raise ValueError(f"t_settle and tol must be positive, got {t_settle!r} and {tol!r}")
     if not isinstance(iterations, (int, np.integer)) or iterations < 0:
         raise ValueError(f"iterations must be a non-negative integer, got {iterations!r}")
+    # Refuse before drawing a single model: n_trials = 10**30 or t_settle = 1e300 would never finish.
+    # The throughput is a rough figure for one core (neuron-time-units settled per second).
+    check_work(f"n_trials * len(max_singular_values) * n_neurons * t_settle = "
+               f"{float(n_trials) * bounds.size * n_neurons * t_settle:.3g}",
+               float(n_trials) * bounds.size * n_neurons * t_settle, max_work, per_second=1e6,
+               hint="lower n_trials or t_settle, or raise max_work")
     ranges = _check_ranges(ranges)
     seed, gen = rng, np.random.default_rng(rng)
     n = n_neurons

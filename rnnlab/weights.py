@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+
+from .checks import nonnegative_number
 import scipy.sparse
 
 __all__ = ["gaussian_weights", "sparse_weights"]
@@ -26,8 +28,7 @@ def gaussian_weights(n: int, g: float = 1.0, *, rng=None) -> np.ndarray:
     1.5
     """
     n = _check_size(n)
-    if not np.isfinite(g) or g < 0:
-        raise ValueError(f"g must be a non-negative finite number, got {g!r}")
+    g = nonnegative_number("g", g)
     return np.random.default_rng(rng).normal(0.0, g / np.sqrt(n), size=(n, n))
 
 

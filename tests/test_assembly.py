@@ -255,7 +255,7 @@ def test_bad_input_names_the_argument(rng):
     m = _contracting_rnn(rng, 2)
     with pytest.raises(ValueError, match="modules"):
         Assembly([])
-    with pytest.raises(ValueError, match=r"modules\[1\]"):
+    with pytest.raises(TypeError, match=r"modules\[1\]"):
         Assembly([m, "not a model"])
     with pytest.raises(ValueError, match="L must"):
         Assembly([m, m], L=np.zeros((3, 3)))

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from conftest import LeakyTanh
 from rnnlab import Activation, FiringRateModel, FiringRateRNN, Hopfield, RateRNN, simulate
-from rnnlab.certificates import _core, certify
+from rnnlab.certificates import certify, registered
 from rnnlab.certificates import davydov
 from rnnlab.certificates.davydov import (
     absolute_contraction,
@@ -538,9 +538,8 @@ def _davydov(certs):
 def _davydov_only(model):
     """What ``certify(model)`` gives from this paper's criteria alone: the property tests below would
     otherwise also run the other papers' criteria (LMIs) on every example."""
-    fns = [fn for cls in type(model).__mro__ for fn in _core._REGISTRY.get(cls, [])
-           if fn.__module__ == davydov.__name__]
-    return [fn(model) for fn in fns]
+    names = [c.name for c in registered(type(model)) if c.fn.__module__ == davydov.__name__]
+    return list(certify(model, criteria=names))
 
 
 def test_certify_lists_the_davydov_criteria(kind):

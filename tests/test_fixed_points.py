@@ -264,7 +264,7 @@ def test_bad_starts_raise(x0):
 
 
 def test_non_model_raises():
-    with pytest.raises(ValueError, match="model"):
+    with pytest.raises(TypeError, match="model"):
         find_fixed_points(np.eye(2))
 
 

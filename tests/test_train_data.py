@@ -409,3 +409,36 @@ def test_pmnist5000_is_mnist5000_in_the_psmnist_pixel_order():
         torch.testing.assert_close(b.y, a.y)
         torch.testing.assert_close(b.x, a.x[:, perm])
     assert permuted.info["permutation_seed"] == 3 and plain.permutation is None
+
+
+# --- reliability (issue 15) and Fashion-MNIST (issue 20) ---------------------------------------------
+
+def test_fashion_mnist_tasks_read_the_same_idx_layout(tmp_path):
+    """sfmnist / psfmnist read <root>/FashionMNIST/raw with MNIST's file names; psfmnist is sfmnist
+    with its pixels in the permutation of permutation_seed (the same one psmnist uses)."""
+    arrays = write_mnist(tmp_path, n_train=20, n_test=10)
+    (tmp_path / "MNIST").rename(tmp_path / "FashionMNIST")
+    plain = load_task("sfmnist", root=tmp_path, val_fraction=0.0)
+    assert (plain.seq_len, plain.input_size, len(plain.train), len(plain.test)) == (784, 1, 20, 10)
+    expected = arrays["train-images-idx3-ubyte"].reshape(20, 784).astype(np.float32) / 255
+    np.testing.assert_array_equal(plain.train.x[..., 0].numpy(), expected)
+    perm = load_task("psfmnist", root=tmp_path, val_fraction=0.0, permutation_seed=3)
+    np.testing.assert_array_equal(perm.train.x[..., 0].numpy(), expected[:, perm.permutation])
+    assert "FashionMNIST" in plain.info["source"]
+    with pytest.raises(DatasetError, match="FashionMNIST"):
+        load_task("sfmnist", root=tmp_path / "empty")
+
+
+def test_a_directory_where_a_data_file_should_be_is_a_dataset_error(tmp_path):
+    write_mnist(tmp_path, n_train=20, n_test=10)
+    target = tmp_path / "MNIST" / "raw" / "train-images-idx3-ubyte"
+    target.unlink()
+    target.mkdir()
+    with pytest.raises(DatasetError, match="is a directory"):
+        load_mnist(tmp_path)
+
+
+@pytest.mark.parametrize("device", ["cuda:99", "tpu", "nope:0", 3.5])
+def test_unavailable_devices_are_refused_by_name(device):
+    with pytest.raises(ValueError, match="device"):
+        load_task("digits", device=device)

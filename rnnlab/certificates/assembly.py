@@ -88,7 +88,7 @@ def _fail(note, **details) -> Certificate:
     return Certificate(NAME, False, float("nan"), "l2", None, REFERENCE, note=note, details=details)
 
 
-@criterion(Assembly)
+@criterion(Assembly, name=NAME)
 def assembly_certificate(model: Assembly, *, rate_fraction: float = 0.9, tol: float = 1e-9) -> Certificate:
     """Compose the modules' l2 certificates into one for the assembly (A3.1 feedback, A1.2 hierarchy).
 

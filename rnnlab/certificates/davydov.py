@@ -627,12 +627,12 @@ def _synaptic_certificate(model, d_min=None, d_max=None) -> Certificate:
 # Registration: certify(model) lists these
 
 
-@criterion(Hopfield)
+@criterion(Hopfield, name="Davydov Thm 16")
 def _hopfield_16(model) -> Certificate:
     return _synaptic_certificate(model)
 
 
-@criterion(Hopfield)
+@criterion(Hopfield, name="Davydov Thm 19")
 def _hopfield_19(model) -> Certificate:
     if np.all(model.C == 0):
         return persidskii_certificate(model.A, model.phi.d_min, model.phi.d_max)
@@ -642,27 +642,27 @@ def _hopfield_19(model) -> Certificate:
                            "needs C = 0 (19(i)) or d_min = 0 with C > 0 (19(ii)); Theorem 16 covers it")
 
 
-@criterion(RateRNN)
+@criterion(RateRNN, name="Davydov Thm 16")
 def _rate_rnn_16(model) -> Certificate:
     return _synaptic_certificate(model)
 
 
-@criterion(FiringRateModel)
+@criterion(FiringRateModel, name="Davydov Thm 18")
 def _firing_rate_18(model) -> Certificate:
     return _synaptic_certificate(model)
 
 
-@criterion(FiringRateRNN)
+@criterion(FiringRateRNN, name="Davydov Thm 18")
 def _firing_rate_rnn_18(model) -> Certificate:
     return _synaptic_certificate(model)
 
 
-@criterion(DiagonalLure)
+@criterion(DiagonalLure, name="Davydov Thm 20")
 def _diagonal_lure_20(model) -> Certificate:
     return diagonal_lure_certificate(model.A, model.C, model.phi.d_min, model.phi.d_max)
 
 
-@criterion(Persidskii)
+@criterion(Persidskii, name="Davydov Thm 19(i)")
 def _persidskii_19(model) -> Certificate:
     if not model.uniform:
         return _not_applicable("Davydov Thm 19(i)", f"{PAPER}, Theorem 19(i)", 1,
@@ -670,32 +670,32 @@ def _persidskii_19(model) -> Certificate:
     return persidskii_certificate(model.A, *model.slope_bounds)
 
 
-@criterion(Persidskii)
+@criterion(Persidskii, name="Davydov Thm 21 (l1)")
 def _persidskii_21_l1(model) -> Certificate:
     return persidskii_network_certificate(model.A, *model.slope_bounds, p=1)
 
 
-@criterion(Persidskii)
+@criterion(Persidskii, name="Davydov Thm 21 (linf)")
 def _persidskii_21_linf(model) -> Certificate:
     return persidskii_network_certificate(model.A, *model.slope_bounds, p=np.inf)
 
 
-@criterion(Lure)
+@criterion(Lure, name="Davydov Thm 22 (l1)")
 def _lure_22_l1(model) -> Certificate:
     return lure_certificate(model.A, model.v, model.w, model.phi.d_min, model.phi.d_max, p=1)
 
 
-@criterion(Lure)
+@criterion(Lure, name="Davydov Thm 22 (linf)")
 def _lure_22_linf(model) -> Certificate:
     return lure_certificate(model.A, model.v, model.w, model.phi.d_min, model.phi.d_max, p=np.inf)
 
 
-@criterion(MultivariableLure)
+@criterion(MultivariableLure, name="Davydov Thm 23 (l1)")
 def _multivariable_lure_23_l1(model) -> Certificate:
     return multivariable_lure_certificate(model.A, model.B, model.C, model.phi.d_min, model.phi.d_max, p=1)
 
 
-@criterion(MultivariableLure)
+@criterion(MultivariableLure, name="Davydov Thm 23 (linf)")
 def _multivariable_lure_23_linf(model) -> Certificate:
     phi = model.phi
     return multivariable_lure_certificate(model.A, model.B, model.C, phi.d_min, phi.d_max, p=np.inf)

@@ -235,8 +235,8 @@ def constant_metric_rate(W, g: float, M, *, d_min: float = 0.0, max_n: int = 12)
 # Theorem 1
 
 
-@criterion(RateRNN)
-@criterion(FiringRateRNN)
+@criterion(RateRNN, name="Kozachkov Thm 1")
+@criterion(FiringRateRNN, name="Kozachkov Thm 1")
 @_both_forms
 def theorem1(model, *, method: str = "perron", solver=None) -> Certificate:
     """Theorem 1 (absolute-value restricted weights), Kozachkov et al. (2022), A3.2.
@@ -299,8 +299,8 @@ def theorem1(model, *, method: str = "perron", solver=None) -> Certificate:
 # Theorem 2
 
 
-@criterion(RateRNN)
-@criterion(FiringRateRNN)
+@criterion(RateRNN, name="Kozachkov Thm 2")
+@criterion(FiringRateRNN, name="Kozachkov Thm 2")
 @_both_forms
 def theorem2(model, *, lam: float | None = None, rtol: float = 1e-9) -> Certificate:
     """Theorem 2 (symmetric weights), Kozachkov et al. (2022), A3.3: ``W = W^T`` and ``g W < I``.
@@ -503,8 +503,8 @@ def theorem3_factors(W, *, rtol: float = 1e-9) -> tuple[np.ndarray, np.ndarray, 
     return np.ones(len(W)), Q, r
 
 
-@criterion(RateRNN)
-@criterion(FiringRateRNN)
+@criterion(RateRNN, name="Kozachkov Thm 3")
+@criterion(FiringRateRNN, name="Kozachkov Thm 3")
 @_both_forms
 def theorem3(model, *, rtol: float = 1e-9) -> Certificate:
     """Theorem 3 (product of diagonal and symmetric weights), Kozachkov et al. (2022), A3.4.
@@ -558,8 +558,8 @@ def theorem3(model, *, rtol: float = 1e-9) -> Certificate:
 # Theorem 4
 
 
-@criterion(RateRNN)
-@criterion(FiringRateRNN)
+@criterion(RateRNN, name="Kozachkov Thm 4")
+@criterion(FiringRateRNN, name="Kozachkov Thm 4")
 @_both_forms
 def theorem4(model, *, fraction: float = 0.5, max_halvings: int = 60) -> Certificate:
     """Theorem 4 (triangular weights), Kozachkov et al. (2022), A3.5: ``g W - I`` triangular and Hurwitz.
@@ -735,8 +735,8 @@ def _best_scaling_lmi(W: np.ndarray, tol: float, solver) -> tuple[np.ndarray, di
     return best_p, {"n_iter": n_solves, "status": status, "lower": lo}
 
 
-@criterion(RateRNN)
-@criterion(FiringRateRNN)
+@criterion(RateRNN, name="Kozachkov Thm 5")
+@criterion(FiringRateRNN, name="Kozachkov Thm 5")
 @_both_forms
 def theorem5(model, *, P=None, method: str = "scipy", tol: float = 1e-6, max_cond: float = 1e12,
              solver=None) -> Certificate:
@@ -1071,8 +1071,8 @@ def common_metric(W, g: float, *, eps: float = 1e-3, d_min: float = 0.0, max_n: 
     return _solve_common_metric(problem, M, eps_param, float(eps), W, g, d_min, solver)
 
 
-@criterion(RateRNN)
-@criterion(FiringRateRNN)
+@criterion(RateRNN, name="Kozachkov Thm 7 (common metric)", cost="lmi", max_n=5)
+@criterion(FiringRateRNN, name="Kozachkov Thm 7 (common metric)", cost="lmi", max_n=5)
 @_both_forms
 def theorem7(model, *, max_n: int = 5, tol: float = 1e-2, solver=None) -> Certificate:
     """The best constant metric over the slope box, by :func:`common_metric` (Kozachkov Theorem 7, A3.8).

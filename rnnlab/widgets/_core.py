@@ -410,10 +410,9 @@ def fast_criteria(model_type=RateRNN) -> tuple:
     On a 2x2 rate RNN the others take about 5 ms together; Theorem 7 (cvxpy, a bisection over
     ``2^n`` vertex LMIs) about 55 ms, which with a render would break a 100 ms event budget.
     """
-    from ..certificates import _core, kozachkov
+    from ..certificates import registered
 
-    found = [fn for cls in model_type.__mro__ for fn in _core._REGISTRY.get(cls, [])]
-    return tuple(fn for fn in found if fn is not kozachkov.theorem7)
+    return tuple(c.fn for c in registered(model_type) if c.cost == "fast")
 
 
 def _verdict_html(certs) -> str:
