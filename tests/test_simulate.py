@@ -10,7 +10,7 @@ import scipy.linalg
 
 from rnnlab import DivergenceError, DivergenceWarning, LinearSystem, RateRNN, simulate
 
-ADAPTIVE = ("RK45", "RK23", "DOP853", "LSODA", "BDF", "Radau")
+ADAPTIVE = ("dopri5", "RK45", "RK23", "DOP853", "LSODA", "BDF", "Radau")
 
 
 def _exact(A, x0, t):
@@ -46,7 +46,7 @@ class Riccati:
 def test_rk4_equals_matrix_exponential(rng, shift):
     A, x0 = _random_linear(rng, 4, shift)
     t = np.linspace(0.0, 3.0, 31)
-    traj = simulate(LinearSystem(A), x0, t, dt=1e-3)
+    traj = simulate(LinearSystem(A), x0, t, method="rk4", dt=1e-3)
     np.testing.assert_allclose(traj.x, _exact(A, x0, t), rtol=0, atol=1e-10 * np.abs(_exact(A, x0, t)).max())
     assert traj.method == "rk4" and not traj.any_diverged
     assert traj.n_evaluations == 4 * 3000
@@ -57,7 +57,7 @@ def test_rk4_with_input_equals_variation_of_constants(rng):
     A, x0 = _random_linear(rng, 3, -0.4)
     u = rng.normal(size=3)
     t = np.linspace(0.0, 2.0, 11)
-    traj = simulate(LinearSystem(A, u=u), x0, t, dt=1e-3)
+    traj = simulate(LinearSystem(A, u=u), x0, t, method="rk4", dt=1e-3)
     expected = _exact(A, x0, t) + np.stack(
         [np.linalg.solve(A, (scipy.linalg.expm(A * tk) - np.eye(3)) @ u) for tk in t]
     )
@@ -95,7 +95,7 @@ def test_rate_rnn_fixed_and_adaptive_agree(rng):
     model = RateRNN.random(5, g=1.2, rng=rng, u=rng.normal(size=5), tau=[0.5, 1, 1, 2, 1])
     x0, t = rng.normal(size=(3, 5)), np.linspace(0.0, 4.0, 21)
     reference = simulate(model, x0, t, method="DOP853", rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(simulate(model, x0, t, dt=2e-3).x, reference.x, atol=1e-9)
+    np.testing.assert_allclose(simulate(model, x0, t, method="rk4", dt=2e-3).x, reference.x, atol=1e-9)
     implicit = simulate(model, x0, t, method="Radau", rtol=1e-9, atol=1e-11)
     np.testing.assert_allclose(implicit.x, reference.x, atol=1e-6)
 
@@ -114,7 +114,7 @@ def test_default_is_one_step_per_interval_and_dt_subdivides():
 # Batches
 
 
-@pytest.mark.parametrize("method", ["rk4", "RK45"])
+@pytest.mark.parametrize("method", ["dopri5", "rk4", "RK45"])
 def test_batch_shape_is_preserved(rng, method):
     A, _ = _random_linear(rng, 2, -0.3)
     x0 = rng.normal(size=(4, 3, 2))
@@ -134,7 +134,7 @@ def test_batch_shape_is_preserved(rng, method):
 # Divergence
 
 
-@pytest.mark.parametrize("method", ["rk4", "euler", "RK45", "DOP853", "LSODA", "BDF"])
+@pytest.mark.parametrize("method", ["dopri5", "rk4", "euler", "RK45", "RK23", "DOP853", "LSODA", "BDF", "Radau"])
 def test_diverging_trajectory_is_flagged_and_the_other_is_not(method):
     # x' = diag(1, -1) x: from e1 the state is e^t e1 (leaves |x| <= bound at log(bound)), from e2 it decays.
     bound, dt = 1e3, 1e-3
@@ -165,7 +165,8 @@ def test_on_divergence_modes():
     with pytest.raises(DivergenceError) as info:
         simulate(model, x0, t, on_divergence="raise")
     traj = info.value.trajectory
-    assert bool(traj.diverged) and np.log(1e6) <= float(traj.t_diverged) <= np.log(1e6) + 0.5
+    # The default route locates the crossing of |x| = 1e6 on its dense output, to about rtol.
+    assert bool(traj.diverged) and float(traj.t_diverged) == pytest.approx(np.log(1e6), rel=1e-5)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         quiet = simulate(model, x0, t, on_divergence="ignore")
@@ -180,7 +181,7 @@ def test_no_warning_without_divergence():
     assert not traj.any_diverged and np.isnan(traj.t_diverged)
 
 
-@pytest.mark.parametrize("method", ["rk4", "RK45"])
+@pytest.mark.parametrize("method", ["dopri5", "rk4", "RK45", "Radau", "LSODA"])
 def test_finite_time_blow_up_is_flagged(method):
     # x' = x^2 from x0 = 1 blows up at t = 1; from x0 = -1 the solution -1 / (1 + t) stays bounded.
     t = np.linspace(0.0, 2.0, 21)
@@ -195,7 +196,8 @@ def test_finite_time_blow_up_is_flagged(method):
     np.testing.assert_allclose(traj.x[:, 1, 0], -1.0 / (1.0 + t), rtol=1e-6)
 
 
-def test_non_finite_vector_field_is_flagged():
+@pytest.mark.parametrize("method", ["dopri5", "rk4", "RK45", "Radau"])
+def test_non_finite_vector_field_is_flagged(method):
     # A vector field that returns NaN is stopped like one that leaves the bound.
     @dataclass(frozen=True)
     class Poisoned:
@@ -207,9 +209,10 @@ def test_non_finite_vector_field_is_flagged():
         def jacobian(self, t, x):
             return -np.ones(x.shape + (1,))
 
-    traj = simulate(Poisoned(), [1.0], np.linspace(0.0, 1.0, 11), dt=0.01, on_divergence="ignore")
-    assert bool(traj.diverged) and 0.5 <= float(traj.t_diverged) <= 0.52
-    assert np.all(np.isnan(traj.x[6:])) and np.all(np.isfinite(traj.x[:6]))
+    traj = simulate(Poisoned(), [1.0], np.linspace(0.0, 1.0, 11), method=method, dt=0.01, on_divergence="ignore")
+    assert bool(traj.diverged) and 0.5 - 1e-12 <= float(traj.t_diverged) <= 0.52
+    # The sample at t = 0.5 itself may be lost to rounding of the adaptive routes' last good time.
+    assert np.all(np.isnan(traj.x[6:])) and np.all(np.isfinite(traj.x[:5]))
 
 
 def test_trajectory_repr_and_bound():
