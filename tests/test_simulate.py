@@ -4,8 +4,11 @@ import re
 import warnings
 from dataclasses import dataclass
 
+import hypothesis
+import hypothesis.strategies as st
 import numpy as np
 import pytest
+import scipy.integrate
 import scipy.linalg
 
 from rnnlab import DivergenceError, DivergenceWarning, LinearSystem, RateRNN, simulate
@@ -261,3 +264,147 @@ def test_bad_method_bound_and_mode_raise():
 
 def test_non_model_raises():
     _raises_naming("model", model=np.eye(2))
+
+
+# ---------------------------------------------------------------------------------------------------
+# The batched Dormand-Prince 5(4) (the default)
+
+
+def _reference(model, x0, t):
+    """Each trajectory alone with SciPy's DOP853 at tight tolerance, shape ``(T, B, n)``."""
+    return np.stack([
+        scipy.integrate.solve_ivp(model.vector_field, (t[0], t[-1]), x, t_eval=t, method="DOP853",
+                                  rtol=1e-13, atol=1e-13).y.T for x in x0
+    ], axis=1)
+
+
+def test_dopri5_matches_dop853_on_a_rate_rnn_ensemble(rng):
+    model = RateRNN.random(16, g=1.5, rng=rng, u=rng.normal(size=16))
+    x0, t = rng.normal(size=(6, 16)), np.linspace(0.0, 10.0, 41)
+    reference = _reference(model, x0, t)
+    for rtol in (1e-6, 1e-9):
+        traj = simulate(model, x0, t, rtol=rtol, atol=rtol * 1e-3)
+        assert traj.method == "dopri5" and not traj.any_diverged
+        # Global error of a tolerance-proportional solver: a small multiple of rtol times the scale.
+        assert np.abs(traj.x - reference).max() <= 20 * rtol * np.abs(reference).max()
+
+
+def test_dopri5_error_falls_with_tolerance_at_order_five():
+    # Global error ~ tol^(p / (p + 1)) for an order-p pair controlled per step (Hairer et al., II.4):
+    # p = 5 gives a slope near 5/6 on a log-log plot of error against tolerance.
+    A = np.array([[-0.5, 2.0], [-2.0, -0.5]])
+    x0, t = np.array([1.0, 0.0]), np.array([0.0, 4.0])
+    exact = _exact(A, x0, t)[-1]
+    tols = np.array([1e-5, 1e-7, 1e-9, 1e-11])
+    errors = [np.abs(simulate(LinearSystem(A), x0, t, rtol=tol, atol=tol).final - exact).max() for tol in tols]
+    slope = np.polyfit(np.log(tols), np.log(errors), 1)[0]
+    assert 0.65 <= slope <= 1.05, (slope, errors)
+
+
+def test_dense_output_is_of_order_five_between_steps():
+    # With max_step = dt, steps are dt long; output times between steps come from the continuous
+    # extension, whose local error is O(h^5) (Hermite cubic interpolation would be O(h^4)).
+    from rnnlab._integrators import _A, _B, _D, _dense_basis, _dense_coefficients
+
+    f = lambda t, y: np.cos(t) * y  # noqa: E731  y = exp(sin t)
+    errors = []
+    for h in (0.4, 0.2, 0.1):
+        y0 = np.array([[1.0]])
+        K = np.zeros((7, 1, 1))
+        for i in range(7):
+            c = _A[i, :i].sum() if i else 0.0
+            c = 1.0 if i == 6 else c
+            K[i] = f(c * h, y0 + h * np.tensordot(_A[i, :i], K[:i], axes=1))
+        y1 = y0 + h * np.tensordot(_B, K, axes=1)
+        R = _dense_coefficients(y0, y1, K, h)
+        theta = np.linspace(0.0, 1.0, 11)
+        dense = (_dense_basis(theta) @ R.reshape(5, -1)).ravel()
+        np.testing.assert_allclose(dense[[0, -1]], [y0[0, 0], y1[0, 0]], rtol=1e-15)
+        errors.append(np.abs(dense - np.exp(np.sin(theta * h))).max())
+    assert _D.shape == (7,)
+    ratios = np.array(errors[:-1]) / np.array(errors[1:])
+    assert np.all(ratios > 2**4.6), ratios
+
+
+def test_dense_output_agrees_with_stepping_to_the_output_time(rng):
+    # Sampling many times in a step (dense output) and sampling one by one agree to the tolerance.
+    model = RateRNN.random(8, g=1.2, rng=rng)
+    x0 = rng.normal(size=(3, 8))
+    dense = simulate(model, x0, np.linspace(0.0, 5.0, 501), rtol=1e-10, atol=1e-12)
+    direct = simulate(model, x0, [0.0, 1.234, 5.0], rtol=1e-10, atol=1e-12)
+    reference = _reference(model, x0, np.array([0.0, 1.234, 5.0]))
+    np.testing.assert_allclose(direct.x, reference, atol=1e-8)
+    np.testing.assert_allclose(dense.x[-1], reference[-1], atol=1e-8)
+    np.testing.assert_allclose(dense.x[::100], _reference(model, x0, dense.t[::100]), atol=1e-8)
+
+
+@hypothesis.settings(max_examples=25, deadline=None)
+@hypothesis.given(
+    n=st.integers(1, 5), batch=st.integers(1, 4), shift=st.floats(-1.0, 0.2),
+    seed=st.integers(0, 2**31), t_end=st.floats(0.1, 5.0),
+)
+def test_dopri5_property_linear_systems(n, batch, shift, seed, t_end):
+    # For any linear system and batch: the default route equals expm to its tolerance, each member
+    # equals its solo run to the tolerance, and the first sample is x0 exactly.
+    rng = np.random.default_rng(seed)
+    A, _ = _random_linear(rng, n, shift)
+    x0 = rng.normal(size=(batch, n))
+    t = np.linspace(0.0, t_end, 7)
+    traj = simulate(LinearSystem(A), x0, t, rtol=1e-9, atol=1e-12)
+    exact = _exact(A, x0, t)
+    np.testing.assert_array_equal(traj.x[0], x0)
+    np.testing.assert_allclose(traj.x, exact, atol=1e-6 * max(1.0, np.abs(exact).max()))
+    solo = simulate(LinearSystem(A), x0[-1], t, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(traj.x[:, -1], solo.x, atol=1e-6 * max(1.0, np.abs(exact).max()))
+
+
+def test_dt_caps_the_adaptive_step():
+    t = np.array([0.0, 1.0])
+    free = simulate(LinearSystem([[-1.0]]), [1.0], t)
+    capped = simulate(LinearSystem([[-1.0]]), [1.0], t, dt=0.01)
+    assert capped.n_evaluations >= 6 * 100 > free.n_evaluations
+
+
+# ---------------------------------------------------------------------------------------------------
+# Work that cannot finish, and bad tolerances
+
+
+@pytest.mark.parametrize("method", ["rk4", "dopri5", "RK45"])
+def test_work_beyond_max_steps_is_refused_before_starting(method):
+    with pytest.raises(ValueError, match=r"max_steps=1000000"):
+        simulate(LinearSystem(-np.eye(2)), [1.0, 0.0], np.linspace(0.0, 10.0, 11), method=method, dt=1e-9)
+    with pytest.raises(ValueError, match=r"max_steps=50\b"):
+        simulate(LinearSystem(-np.eye(2)), [1.0, 0.0], [0.0, 1.0], method=method, dt=0.01, max_steps=50)
+
+
+@pytest.mark.parametrize("method", ["dopri5", "RK45"])
+def test_adaptive_run_past_max_steps_raises(method):
+    from rnnlab.simulate import StepLimitError
+
+    with pytest.raises(StepLimitError, match=r"max_steps=5\b"):
+        simulate(LinearSystem([[-1.0]]), [1.0], np.linspace(0.0, 100.0, 3), method=method, rtol=1e-10,
+                 max_steps=5)
+
+
+@pytest.mark.parametrize("rtol", [0.0, -1e-6, 1.0, np.nan, 1e-16])
+def test_bad_rtol_raises(rtol):
+    _raises_naming("rtol", rtol=rtol)
+
+
+@pytest.mark.parametrize("atol", [-1.0, np.nan, np.inf])
+def test_bad_atol_raises(atol):
+    _raises_naming("atol", atol=atol)
+
+
+@pytest.mark.parametrize("name, value", [("method", 4), ("rtol", "small"), ("bound", [1.0, 2.0]),
+                                         ("dt", "fast"), ("max_steps", 1.5), ("x0", ["a", "b"]),
+                                         ("x0", [1j, 0.0]), ("t", ["a", "b"])])
+def test_wrong_types_raise_type_error_naming_the_argument(name, value):
+    args = dict(model=LinearSystem(-np.eye(2)), x0=[1.0, 0.0], t=[0.0, 1.0])
+    args[name] = value
+    with pytest.raises(TypeError, match=rf"\b{name}\b"):
+        simulate(args.pop("model"), args.pop("x0"), args.pop("t"), **args)
+
+
+def test_max_steps_below_one_raises():
+    _raises_naming("max_steps", max_steps=0)
