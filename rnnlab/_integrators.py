@@ -139,7 +139,7 @@ def dopri5(f, t, x0, *, rtol, atol, bound, max_step, max_steps):
     would break.) A stopped trajectory leaves the batch and no longer limits the step.
     """
     T, (n_traj, n) = len(t), x0.shape
-    xs = np.full((T, n_traj, n), np.nan)
+    xs = np.empty((T, n_traj, n))  # each sample is written once: by a step, or NaN at a stop
     xs[0] = x0
     t_div = np.full(n_traj, np.nan)
     active = np.arange(n_traj)
@@ -159,6 +159,7 @@ def dopri5(f, t, x0, *, rtol, atol, bound, max_step, max_steps):
     def stop(rows, when):
         nonlocal active, y, K
         t_div[active[rows]] = when
+        xs[k_next:, active[rows]] = np.nan
         keep = ~rows
         active, y, K = active[keep], y[keep], K[:, keep]
 
@@ -249,7 +250,7 @@ def scipy_solver(model, t, x0, *, method, rtol, atol, bound, max_step, max_steps
     the module docstring). The tolerances apply to the stacked system, as in ``solve_ivp``.
     """
     T, (n_traj, n) = len(t), x0.shape
-    xs = np.full((T, n_traj, n), np.nan)
+    xs = np.empty((T, n_traj, n))  # each sample is written once: by a step, or NaN at a stop
     xs[0] = x0
     t_div = np.full(n_traj, np.nan)
     active = np.arange(n_traj)
@@ -319,5 +320,6 @@ def scipy_solver(model, t, x0, *, method, rtol, atol, bound, max_step, max_steps
             break
         rows, when, t_cur, state = stopped
         t_div[active[rows]] = when[rows]
+        xs[k_next:, active[rows]] = np.nan
         active, y = active[~rows], state[~rows]
     return xs, t_div, n_eval
