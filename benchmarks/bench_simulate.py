@@ -62,6 +62,7 @@ def main(argv=None):
     routes = {
         f"rnnlab.simulate default (batched dopri5, dense output), rtol={rtol:g}, atol={atol:g}": dict(),
         "rnnlab.simulate, batched dopri5, rtol=1e-5, atol=1e-8": dict(rtol=1e-5, atol=1e-8),
+        "rnnlab.simulate, batched dopri5, rtol=1e-4, atol=1e-7": dict(rtol=1e-4, atol=1e-7),
         f"rnnlab.simulate, SciPy RK45 on one stacked system, rtol={rtol:g}": dict(method="RK45", rtol=rtol, atol=atol),
         "rnnlab.simulate, batched RK4, one step per output interval (the old default)": dict(method="rk4"),
     }
@@ -106,6 +107,13 @@ def main(argv=None):
         f"One vector-field evaluation of the whole batch ({n_traj} x {args.n}) takes {1e3 * t_eval:.2f} ms, "
         f"of which np.tanh takes {1e3 * t_tanh:.2f} ms ({1e9 * t_tanh / x0.size:.1f} ns per element). "
         f"The loop costs {1e3 * t_loop / n_traj:.2f} ms per trajectory, mostly Python overhead per call.",
+    ]
+    lines += [
+        "",
+        "The default controls each trajectory's own error norm and shares one step size (the largest error "
+        "sets it), so it is more accurate per trajectory than the loop at the same rtol and takes more steps "
+        "than SciPy's RK45 on the stacked system, whose norm averages the errors over the batch. Compare "
+        "speed-ups at matched error across the rows. Timings on a shared, loaded 2-core machine are noisy.",
     ]
     report = "\n".join(lines)
     print(report)

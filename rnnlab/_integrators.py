@@ -215,7 +215,7 @@ def dopri5(f, t, x0, *, rtol, atol, bound, max_step, max_steps):
             basis = _dense_basis((t_k - t_cur) / h)  # (m, 5)
             values = (basis @ R.reshape(5, -1)).reshape((n_out,) + y.shape)  # (m, B, n)
             values[t_k[:, None] >= t_cross[None, :]] = np.nan
-            xs[k_next : k_next + n_out, active] = values
+            xs[k_next : k_next + n_out, active if active.size < n_traj else slice(None)] = values  # slice: no copy
             k_next += n_out
         t_cur, y = t_new, y_new
         K[0] = K[6]
@@ -311,7 +311,7 @@ def scipy_solver(model, t, x0, *, method, rtol, atol, bound, max_step, max_steps
                 with np.errstate(over="ignore", invalid="ignore"):
                     values = np.moveaxis(interp(t_k).reshape(m, n, n_out), -1, 0)  # (m_out, B, n)
                 values[t_k[:, None] >= t_cross[None, :]] = np.nan
-                xs[k_next : k_next + n_out, active] = values
+                xs[k_next : k_next + n_out, active if active.size < n_traj else slice(None)] = values  # slice: no copy
                 k_next += n_out
             if out.any():
                 stopped = (out, t_cross, t_new, state)
