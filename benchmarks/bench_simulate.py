@@ -63,14 +63,17 @@ def main(argv=None):
         f"rnnlab.simulate default (batched dopri5, dense output), rtol={rtol:g}, atol={atol:g}": dict(),
         "rnnlab.simulate, batched dopri5, rtol=1e-5, atol=1e-8": dict(rtol=1e-5, atol=1e-8),
         "rnnlab.simulate, batched dopri5, rtol=1e-4, atol=1e-7": dict(rtol=1e-4, atol=1e-7),
-        f"rnnlab.simulate, SciPy RK45 on one stacked system, rtol={rtol:g}": dict(method="RK45", rtol=rtol, atol=atol),
+        f"rnnlab.simulate, SciPy RK45 on one stacked system, rtol={rtol:g}": dict(
+            method="RK45", rtol=rtol, atol=atol
+        ),
         "rnnlab.simulate, batched RK4, one step per output interval (the old default)": dict(method="rk4"),
     }
     results = {}
     for name, options in routes.items():
         start = time.perf_counter()
         traj = rnnlab.simulate(model, x0, t, **options)
-        results[name] = (time.perf_counter() - start, np.abs(traj.x[:, ref_idx] - ref).max(), traj.n_evaluations)
+        seconds = time.perf_counter() - start
+        results[name] = (seconds, np.abs(traj.x[:, ref_idx] - ref).max(), traj.n_evaluations)
 
     start = time.perf_counter()
     looped = loop_solve_ivp(model, x0, t, rtol, atol)
@@ -83,9 +86,11 @@ def main(argv=None):
         f"machine: {describe()}",
         "command: python benchmarks/bench_simulate.py" + (" --quick" if args.quick else ""),
         "",
-        "| route | wall time (s) | max error vs DOP853 rtol=1e-12 | batched f evaluations | speed-up vs loop |",
+        "| route | wall time (s) | max error vs DOP853 rtol=1e-12 | batched f evaluations "
+        "| speed-up vs loop |",
         "|---|---|---|---|---|",
-        f"| baseline: loop of solve_ivp (RK45, rtol={rtol:g}, atol={atol:g}) | {t_loop:.3f} | {err_loop:.1e} | - | 1x |",
+        f"| baseline: loop of solve_ivp (RK45, rtol={rtol:g}, atol={atol:g}) | {t_loop:.3f} | {err_loop:.1e} "
+        "| - | 1x |",
     ]
     lines += [
         f"| {name} | {sec:.3f} | {err:.1e} | {n_eval} | {t_loop / sec:.1f}x |"

@@ -110,6 +110,11 @@ def _locate_exit(evaluate, t_lo, t_hi, bound, iterations=48):
     return hi
 
 
+def _rows(active, n_traj):
+    """Index of the active trajectories: a slice while none has stopped (fancy indexing copies)."""
+    return active if active.size < n_traj else slice(None)
+
+
 def _leaves(x, bound):
     """Rows of ``x`` that are non-finite or beyond ``bound``."""
     with np.errstate(invalid="ignore"):
@@ -215,7 +220,7 @@ def dopri5(f, t, x0, *, rtol, atol, bound, max_step, max_steps):
             basis = _dense_basis((t_k - t_cur) / h)  # (m, 5)
             values = (basis @ R.reshape(5, -1)).reshape((n_out,) + y.shape)  # (m, B, n)
             values[t_k[:, None] >= t_cross[None, :]] = np.nan
-            xs[k_next : k_next + n_out, active if active.size < n_traj else slice(None)] = values  # slice: no copy
+            xs[k_next : k_next + n_out, _rows(active, n_traj)] = values
             k_next += n_out
         t_cur, y = t_new, y_new
         K[0] = K[6]
@@ -286,7 +291,8 @@ def scipy_solver(model, t, x0, *, method, rtol, atol, bound, max_step, max_steps
                 culprit = _leaves(state, np.inf)
                 if not culprit.any():
                     with np.errstate(over="ignore", invalid="ignore"):
-                        rate = np.abs(model.vector_field(solver.t, state)) / (atol_flat + rtol * np.abs(state))
+                        rate = np.abs(model.vector_field(solver.t, state))
+                        rate /= atol_flat + rtol * np.abs(state)
                     rate = np.where(np.isfinite(rate), rate, np.inf).max(axis=-1)
                     culprit = rate == rate.max()
                 stopped = (culprit, np.full(m, float(solver.t)), float(solver.t), state)
@@ -311,7 +317,7 @@ def scipy_solver(model, t, x0, *, method, rtol, atol, bound, max_step, max_steps
                 with np.errstate(over="ignore", invalid="ignore"):
                     values = np.moveaxis(interp(t_k).reshape(m, n, n_out), -1, 0)  # (m_out, B, n)
                 values[t_k[:, None] >= t_cross[None, :]] = np.nan
-                xs[k_next : k_next + n_out, active if active.size < n_traj else slice(None)] = values  # slice: no copy
+                xs[k_next : k_next + n_out, _rows(active, n_traj)] = values
                 k_next += n_out
             if out.any():
                 stopped = (out, t_cross, t_new, state)

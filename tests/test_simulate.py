@@ -137,7 +137,8 @@ def test_batch_shape_is_preserved(rng, method):
 # Divergence
 
 
-@pytest.mark.parametrize("method", ["dopri5", "rk4", "euler", "RK45", "RK23", "DOP853", "LSODA", "BDF", "Radau"])
+@pytest.mark.parametrize("method", ["dopri5", "rk4", "euler", "RK45", "RK23", "DOP853", "LSODA", "BDF",
+                                    "Radau"])
 def test_diverging_trajectory_is_flagged_and_the_other_is_not(method):
     # x' = diag(1, -1) x: from e1 the state is e^t e1 (leaves |x| <= bound at log(bound)), from e2 it decays.
     bound, dt = 1e3, 1e-3
@@ -212,7 +213,8 @@ def test_non_finite_vector_field_is_flagged(method):
         def jacobian(self, t, x):
             return -np.ones(x.shape + (1,))
 
-    traj = simulate(Poisoned(), [1.0], np.linspace(0.0, 1.0, 11), method=method, dt=0.01, on_divergence="ignore")
+    t = np.linspace(0.0, 1.0, 11)
+    traj = simulate(Poisoned(), [1.0], t, method=method, dt=0.01, on_divergence="ignore")
     assert bool(traj.diverged) and 0.5 - 1e-12 <= float(traj.t_diverged) <= 0.52
     # The sample at t = 0.5 itself may be lost to rounding of the adaptive routes' last good time.
     assert np.all(np.isnan(traj.x[6:])) and np.all(np.isfinite(traj.x[:5]))
@@ -296,7 +298,9 @@ def test_dopri5_error_falls_with_tolerance_at_order_five():
     x0, t = np.array([1.0, 0.0]), np.array([0.0, 4.0])
     exact = _exact(A, x0, t)[-1]
     tols = np.array([1e-5, 1e-7, 1e-9, 1e-11])
-    errors = [np.abs(simulate(LinearSystem(A), x0, t, rtol=tol, atol=tol).final - exact).max() for tol in tols]
+    errors = [
+        np.abs(simulate(LinearSystem(A), x0, t, rtol=tol, atol=tol).final - exact).max() for tol in tols
+    ]
     slope = np.polyfit(np.log(tols), np.log(errors), 1)[0]
     assert 0.65 <= slope <= 1.05, (slope, errors)
 
