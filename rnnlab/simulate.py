@@ -1,8 +1,9 @@
-"""Simulation of any model: fixed-step Euler and RK4 over a batch of initial states, or adaptive
-steps through :func:`scipy.integrate.solve_ivp`.
+"""Simulation of any model over a batch of initial states: a batched, error-controlled
+Dormand-Prince 5(4) with dense output (the default), fixed-step Euler and RK4, or SciPy's solvers.
 
-A trajectory that becomes non-finite or leaves ``|x|_inf <= bound`` is stopped and flagged; its
-later samples are NaN, and :class:`Trajectory` says which trajectories stopped and when.
+A trajectory that becomes non-finite, leaves ``|x|_inf <= bound`` or cannot be continued by an
+adaptive solver is stopped and flagged, the same way on every route; its later samples are NaN, and
+:class:`Trajectory` says which trajectories stopped and when.
 """
 
 from __future__ import annotations
@@ -12,15 +13,17 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.integrate
-import scipy.sparse
 
+from . import _integrators
+from ._integrators import StepLimitError
 from .models._base import check_model, check_state
 
-__all__ = ["Trajectory", "DivergenceError", "DivergenceWarning", "simulate"]
+__all__ = ["Trajectory", "DivergenceError", "DivergenceWarning", "StepLimitError", "simulate"]
 
 FIXED_STEP = ("euler", "rk4")
-ADAPTIVE = ("RK45", "RK23", "DOP853", "Radau", "BDF", "LSODA")
+ADAPTIVE = ("dopri5", "RK45", "RK23", "DOP853", "Radau", "BDF", "LSODA")
+METHODS = ADAPTIVE + FIXED_STEP
+MAX_STEPS = 10**6
 
 
 class DivergenceWarning(RuntimeWarning):
@@ -92,12 +95,13 @@ def simulate(
     x0,
     t,
     *,
-    method: str = "rk4",
+    method: str = "dopri5",
     dt: float | None = None,
     bound: float = 1e6,
     rtol: float = 1e-6,
     atol: float = 1e-9,
     on_divergence: str = "warn",
+    max_steps: int = MAX_STEPS,
 ) -> Trajectory:
     """Integrate ``x' = model.vector_field(t, x)`` from ``x0`` and sample at times ``t``.
 
@@ -110,18 +114,31 @@ def simulate(
     t : array_like, shape (T,)
         Increasing output times; ``t[0]`` is the initial time.
     method : str
-        ``"rk4"`` or ``"euler"`` (fixed steps), or a :func:`scipy.integrate.solve_ivp` method
-        (``"RK45"``, ``"DOP853"``, ``"LSODA"``, ``"BDF"``, ``"Radau"``, ``"RK23"``). Implicit
-        methods get the exact Jacobian.
+        ``"dopri5"`` (default): Dormand-Prince 5(4) with error control and its continuous
+        extension for the output times (Hairer, Norsett & Wanner, *Solving ODEs I*, Sec. II.5-6),
+        vectorised over the batch with one step size shared by the batch and chosen from the
+        largest per-trajectory error norm, so each trajectory meets ``rtol``/``atol`` on its own.
+        ``"rk4"`` or ``"euler"``: fixed steps. A :func:`scipy.integrate.solve_ivp` method
+        (``"RK45"``, ``"DOP853"``, ``"LSODA"``, ``"BDF"``, ``"Radau"``, ``"RK23"``): the batch as
+        one stacked system (tolerances on the stacked norm); implicit methods get the exact Jacobian.
     dt : float, optional
-        Fixed-step size. Each interval ``[t_k, t_k+1]`` is split into equal steps no longer than
-        ``dt``; by default one step per interval.
+        Fixed-step methods: each interval ``[t_k, t_k+1]`` is split into equal steps no longer than
+        ``dt``; by default one step per interval. Adaptive methods: the largest step allowed
+        (``max_step`` of SciPy); by default unlimited.
     bound : float
-        A trajectory is stopped once ``max_i |x_i|`` exceeds it or becomes non-finite.
+        A trajectory is stopped once ``max_i |x_i|`` exceeds it or becomes non-finite. Every
+        method stops and flags it the same way; the adaptive ones locate the crossing on their
+        dense output, and also stop a trajectory the solver cannot continue (step-size underflow,
+        as at a finite-time blow-up), see :mod:`rnnlab._integrators`.
     rtol, atol : float
-        Tolerances of the adaptive methods.
+        Relative and absolute tolerances of the adaptive methods (``rtol`` in ``[1e-13, 1)``,
+        ``atol >= 0``).
     on_divergence : {"warn", "raise", "ignore"}
         What to do besides flagging when a trajectory is stopped.
+    max_steps : int
+        The most steps an integration may take. Fixed-step work above it, or an adaptive run whose
+        ``dt`` alone implies more, is refused with ``ValueError`` before starting; an adaptive run
+        that needs more raises :class:`StepLimitError`.
 
     Returns
     -------
@@ -131,33 +148,59 @@ def simulate(
     --------
     >>> from rnnlab import LinearSystem
     >>> traj = simulate(LinearSystem([[-1.0]]), [1.0], np.linspace(0, 1, 101))
-    >>> bool(np.isclose(traj.final[0], np.exp(-1.0)))
+    >>> bool(np.isclose(traj.final[0], np.exp(-1.0), rtol=1e-6))
     True
+    >>> traj.method
+    'dopri5'
     """
     check_model(model)
-    x0 = check_state(x0, model.n, "x0")
-    t = np.asarray(t, dtype=float)
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a string, one of {METHODS}, got {type(method).__name__}")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    x0 = check_state(_float_array("x0", x0), model.n, "x0")
+    t = _float_array("t", t)
     if t.ndim != 1 or t.size < 2:
         raise ValueError(f"t must be a 1-D array of at least 2 times, got shape {t.shape}")
     if not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):
         raise ValueError("t must be finite and strictly increasing")
-    if dt is not None and not (np.isfinite(dt) and dt > 0):
-        raise ValueError(f"dt must be a positive number, got {dt!r}")
+    if dt is not None:
+        dt = _real("dt", dt)
+        if not (np.isfinite(dt) and dt > 0):
+            raise ValueError(f"dt must be a positive number, got {dt!r}")
+    bound = _real("bound", bound)
     if not bound > 0:
         raise ValueError(f"bound must be positive, got {bound!r}")
+    rtol, atol = _real("rtol", rtol), _real("atol", atol)
+    if not 1e-13 <= rtol < 1:
+        raise ValueError(f"rtol must lie in [1e-13, 1), got {rtol!r}")
+    if not (np.isfinite(atol) and atol >= 0):
+        raise ValueError(f"atol must be a finite number >= 0, got {atol!r}")
+    if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)):
+        raise TypeError(f"max_steps must be an integer, got {type(max_steps).__name__}")
+    if max_steps < 1:
+        raise ValueError(f"max_steps must be at least 1, got {max_steps}")
     if np.max(np.abs(x0), initial=0.0) > bound:
         raise ValueError(f"x0 must lie within the bound |x| <= {bound:g}")
     if on_divergence not in ("warn", "raise", "ignore"):
         raise ValueError(f"on_divergence must be 'warn', 'raise' or 'ignore', got {on_divergence!r}")
+    _check_work(t, dt, method, max_steps)
 
     batch_shape, n = x0.shape[:-1], model.n
     x0_flat = x0.reshape(-1, n)  # (B, n)
+    max_step = np.inf if dt is None else dt
     if method in FIXED_STEP:
         xs, t_div, n_eval = _fixed_step(model, x0_flat, t, dt, bound, method)
-    elif method in ADAPTIVE:
-        xs, t_div, n_eval = _adaptive(model, x0_flat, t, bound, method, rtol, atol)
+    elif method == "dopri5":
+        xs, t_div, n_eval = _integrators.dopri5(
+            model.vector_field, t, x0_flat, rtol=rtol, atol=atol, bound=bound, max_step=max_step,
+            max_steps=max_steps,
+        )
     else:
-        raise ValueError(f"method must be one of {FIXED_STEP + ADAPTIVE}, got {method!r}")
+        xs, t_div, n_eval = _integrators.scipy_solver(
+            model, t, x0_flat, method=method, rtol=rtol, atol=atol, bound=bound, max_step=max_step,
+            max_steps=max_steps,
+        )
 
     t_div = t_div.reshape(batch_shape)
     traj = Trajectory(
@@ -171,14 +214,52 @@ def simulate(
     )
     if traj.any_diverged and on_divergence != "ignore":
         msg = (
-            f"{traj.n_diverged} of {max(1, math.prod(batch_shape))} trajectories left |x| <= {bound:g} or "
-            f"became non-finite (first at t = {np.nanmin(t_div):.4g}); they are flagged in "
-            "Trajectory.diverged and NaN from then on"
+            f"{traj.n_diverged} of {max(1, math.prod(batch_shape))} trajectories left |x| <= {bound:g}, "
+            f"became non-finite or could not be continued (first at t = {np.nanmin(t_div):.4g}); they are "
+            "flagged in Trajectory.diverged and NaN from then on"
         )
         if on_divergence == "raise":
             raise DivergenceError(msg, traj)
         warnings.warn(msg, DivergenceWarning, stacklevel=2)
     return traj
+
+
+def _float_array(name, value):
+    """``value`` as a real float array, or a ``TypeError``/``ValueError`` naming ``name``."""
+    if np.iscomplexobj(value):
+        raise TypeError(f"{name} must be real, got a complex array")
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{name} must be an array of real numbers ({error})") from None
+
+
+def _real(name, value) -> float:
+    """A real scalar, or a ``TypeError`` naming ``name``."""
+    if isinstance(value, (bool, np.bool_)) or np.ndim(value) != 0 or np.iscomplexobj(value):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real number, got {value!r}") from None
+
+
+def _check_work(t, dt, method, max_steps):
+    """Refuse, before starting, work that needs more than ``max_steps`` steps."""
+    if dt is None:
+        return
+    spans = np.diff(t)
+    if method in FIXED_STEP:
+        needed = float(np.sum(np.maximum(1.0, np.ceil(spans / dt - 1e-9))))
+        what = "fixed steps"
+    else:
+        needed = float(np.ceil((t[-1] - t[0]) / dt - 1e-9))
+        what = "steps at least (dt is the largest step allowed)"
+    if needed > max_steps:
+        raise ValueError(
+            f"dt = {dt:g} over t in [{t[0]:g}, {t[-1]:g}] needs {needed:.3g} {what}, more than "
+            f"max_steps={max_steps}; increase dt or max_steps"
+        )
 
 
 def _euler(f, t, x, h):
@@ -221,55 +302,4 @@ def _fixed_step(model, x0, t, dt, bound, method):
             x = np.where(alive[:, None], x_new, x)
         xs[k + 1] = x
         xs[k + 1, ~alive] = np.nan
-    return xs, t_div, n_eval
-
-
-def _adaptive(model, x0, t, bound, method, rtol, atol):
-    """Integrate the whole batch as one system; restart without a trajectory that leaves the bound."""
-    n_traj, n = x0.shape
-    xs = np.full((len(t), n_traj, n), np.nan)
-    xs[0] = x0
-    t_div = np.full(n_traj, np.nan)
-    active = np.arange(n_traj)
-    y0, t0, k_next = x0.ravel(), t[0], 1  # k_next: first output not yet written
-    n_eval = 0
-    implicit = method in ("Radau", "BDF", "LSODA")
-
-    while active.size and k_next < len(t):
-        m = active.size
-
-        def fun(s, y):
-            return model.vector_field(s, y.reshape(m, n)).ravel()
-
-        def jac(s, y):
-            return scipy.sparse.block_diag(list(model.jacobian(s, y.reshape(m, n))), format="csr")
-
-        def leaves_bound(s, y):
-            return bound - np.max(np.abs(y))
-
-        leaves_bound.terminal = True
-        with np.errstate(over="ignore", invalid="ignore"):
-            sol = scipy.integrate.solve_ivp(
-                fun, (t0, t[-1]), y0, method=method, t_eval=t[k_next:], events=leaves_bound,
-                rtol=rtol, atol=atol, **({"jac": jac} if implicit else {}),
-            )
-        n_eval += sol.nfev
-        n_out = sol.t.size
-        xs[k_next : k_next + n_out, active] = sol.y.T.reshape(n_out, m, n)
-        k_next += n_out
-        if sol.status == 1:  # a trajectory reached the bound
-            t0 = sol.t_events[0][0]
-            y_event = sol.y_events[0][0].reshape(m, n)
-            out = np.max(np.abs(y_event), axis=-1) >= bound * (1 - 1e-9)
-        elif sol.status == -1:  # the solver failed: stop the trajectories that are non-finite
-            y_last = sol.y[:, -1].reshape(m, n) if n_out else y0.reshape(m, n)
-            out = ~np.all(np.isfinite(y_last), axis=-1)
-            if not out.any():
-                raise RuntimeError(f"solve_ivp failed ({method}): {sol.message}")
-            t0 = sol.t[-1] if n_out else t0
-            y_event = y_last
-        else:
-            break
-        t_div[active[out]] = t0
-        active, y0 = active[~out], y_event[~out].ravel()
     return xs, t_div, n_eval

@@ -159,7 +159,7 @@ def test_fixed_point_is_a_zero_of_the_vector_field(seed, n):
 def test_fixed_point_is_the_end_of_a_long_simulation(seed):
     model = random_organics(seed, 4, tau_y=np.array([0.5, 1.0, 1.5, 2.0]), tau_a=1.0)
     x0 = np.concatenate([np.zeros(4), np.full(4, 0.5)])
-    trajectory = simulate(model, x0, np.linspace(0.0, 300.0, 3001))
+    trajectory = simulate(model, x0, np.linspace(0.0, 300.0, 3001), method="rk4")
     np.testing.assert_allclose(trajectory.final, model.fixed_point(), atol=1e-8)
 
 
@@ -259,7 +259,7 @@ def test_algorithm1_matches_long_simulation(seed):
     assert result.residual <= 1e-12 and result.max_singular_value == pytest.approx(1.0)
     assert np.all(np.linalg.eigvals(model.jacobian(0.0, result.x)).real < 0)
     x0 = np.concatenate([np.zeros(5), np.full(5, 0.5)])
-    trajectory = simulate(model, x0, np.linspace(0.0, 400.0, 4001))
+    trajectory = simulate(model, x0, np.linspace(0.0, 400.0, 4001), method="rk4")
     np.testing.assert_allclose(trajectory.final, result.x, atol=1e-7)
 
 
@@ -399,7 +399,7 @@ def test_rectified_fixed_point_eq88_and_jacobian_eq90(seed, n):
 def test_rectified_fixed_point_is_the_end_of_a_long_simulation():
     model = random_organics(4, 4, rectified=True, z=[0.8, -0.5, 0.3, -1.2])
     x0 = np.concatenate([np.zeros(4), np.full(4, 0.5)])
-    trajectory = simulate(model, x0, np.linspace(0.0, 300.0, 3001))
+    trajectory = simulate(model, x0, np.linspace(0.0, 300.0, 3001), method="rk4")
     np.testing.assert_allclose(trajectory.final, model.fixed_point(), atol=1e-8)
     cert = section4_certificate(model)
     assert cert.holds and "F.1" in cert.reference

@@ -74,7 +74,7 @@ def test_open_loop_gain_trajectory_is_an_exponential_and_ends_at_the_fixed_point
     model = random_gain_model(3, 3, tau_y=0.5, tau_a=1.0, tau_b=2.0, tau_b0=4.0)
     x0 = np.concatenate([np.zeros(3), np.full(3, 0.5), np.full(3, 0.1), np.full(3, 0.9)])
     t = np.linspace(0.0, 120.0, 2401)
-    traj = simulate(model, x0, t)
+    traj = simulate(model, x0, t, method="rk4")
     b, b0 = model.gains(traj.x)
     b_inf, b0_inf = sigmoid(model.u_b), sigmoid(model.u_b0)
     np.testing.assert_allclose(b, b_inf + (0.1 - b_inf) * np.exp(-t[:, None] / 2.0), atol=1e-9)

@@ -230,8 +230,8 @@ def test_wrong_result_objects_are_refused(pp, traj):
 
 def test_diverged_trajectories_are_marked_in_time_too():
     growing = rnnlab.LinearSystem([[1.0, 0.0], [0.0, 0.5]])
-    traj = rnnlab.simulate(growing, [[1.0, 1.0], [0.0, 0.0]], np.linspace(0, 10, 101), bound=100.0,
-                           on_divergence="ignore")
+    traj = rnnlab.simulate(growing, [[1.0, 1.0], [0.0, 0.0]], np.linspace(0, 10, 101), method="rk4",
+                           bound=100.0, on_divergence="ignore")
     ax = plots.trajectories(traj, dims=(0, 1), time=True)
     (crosses,) = [line for line in ax.lines if line.get_label() == "diverged (1)"]
     # one cross per coordinate of the one stopped trajectory, at its stop time
