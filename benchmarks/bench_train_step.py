@@ -128,7 +128,8 @@ def main(argv=None):
         print(rows[-1], flush=True)
 
     lstm = rows[-2][2]["cuDNN/ATen"][0]
-    cmd = "python benchmarks/bench_train_step.py" + "".join(f" {a}" for a in (sys.argv[1:] if argv is None else argv))
+    given = sys.argv[1:] if argv is None else argv
+    cmd = "python benchmarks/bench_train_step.py" + "".join(f" {a}" for a in given)
     mem = "CUDA max_memory_allocated" if device.type == "cuda" else "bytes autograd saves for backward"
     lines = [
         f"# One training step at sequence length {args.seq_len}, batch {batch}",
