@@ -18,10 +18,10 @@ modules' metrics, so ``M L + L^T M = 0`` and the assembly contracts at the slowe
 
 Options. ``backend`` picks the time loop: ``"reference"`` the per-step loop differentiated by autograd
 (the ground truth), ``"fused"`` (and ``"auto"``) :func:`rnnlab.train._fused_combo.combo_loop`, one
-autograd node with a hand-written backpropagation through time (on every device; a Triton kernel
-for CUDA is not written yet). ``coupling="certified"`` (default) builds ``L`` in the modules' Perron
-metrics as above;
-``coupling="authors"`` reproduces the authors' code, whose metric is ``0.5 I`` (``L = B - B^T``, not
+autograd node with a hand-written backpropagation through time (on CUDA, with Triton installed,
+float32 and module sizes a power of two >= 16, its two loops are persistent Triton kernels,
+:mod:`rnnlab.train._triton_combo`). ``coupling="certified"`` (default) builds ``L`` in the modules'
+Perron metrics as above; ``coupling="authors"`` reproduces the authors' code, whose metric is ``0.5 I`` (``L = B - B^T``, not
 certified for these modules; it warns). ``coupling_init="zero"`` (default) starts ``B~ = 0``,
 ``"linear"`` like ``nn.Linear`` (uniform in ``+-1/sqrt(N)``), as the authors' code does.
 

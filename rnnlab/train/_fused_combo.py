@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import torch
 
+from . import _triton_combo
+
 __all__ = ["ComboLoop", "combo_loop"]
 
 
@@ -39,11 +41,16 @@ class ComboLoop(torch.autograd.Function):
     @staticmethod
     def forward(ctx, du, C, A):
         batch, T, N = du.shape
+        if du.is_cuda and _triton_combo.supported(du, A):  # one persistent kernel for all T steps
+            H = _triton_combo.forward_states(du, C, A)
+            ctx.save_for_backward(H[:T], C, A)
+            return H[T]
         H = du.new_empty(T, batch, N)  # H[t] = h_t, the state before step t
         H[0].zero_()
         h = H[0]
         for t in range(T):
-            h_next = torch.addmm(du[:, t], h, C, out=H[t + 1]) if t + 1 < T else torch.addmm(du[:, t], h, C)
+            out = H[t + 1] if t + 1 < T else None
+            h_next = torch.addmm(du[:, t], h, C, out=out) if out is not None else torch.addmm(du[:, t], h, C)
             if t > 0:  # relu(h_0) = 0
                 h_next += _block_step(torch.relu(h), A)
             h = h_next
@@ -55,14 +62,10 @@ class ComboLoop(torch.autograd.Function):
         H, C, A = ctx.saved_tensors
         T, batch, N = H.shape
         p, n, _ = A.shape
-        G = torch.empty_like(H)  # G[t] = g_{t+1} = dloss/dh_{t+1} = dloss/du_t
-        G[T - 1] = g_out
-        Ct, At = C.T, A.transpose(1, 2)
-        for t in range(T - 1, 0, -1):
-            g = G[t]
-            g_prev = _block_step(g, At)
-            g_prev *= H[t] > 0
-            torch.addmm(g_prev, g, Ct, out=G[t - 1])
+        if H.is_cuda and _triton_combo.supported(H, A):
+            G = _triton_combo.adjoint_states(H, C, A, g_out)
+        else:
+            G = _adjoint_torch(H, C, A, g_out)
         Hf, Gf = H.reshape(T * batch, N), G.reshape(T * batch, N)
         dC = Hf.T @ Gf if ctx.needs_input_grad[1] else None
         dA = None
@@ -71,6 +74,20 @@ class ComboLoop(torch.autograd.Function):
             dA = torch.bmm(R.transpose(1, 2), Gf.view(T * batch, p, n).transpose(0, 1))
         ddu = G.permute(1, 0, 2) if ctx.needs_input_grad[0] else None
         return ddu, dC, dA
+
+
+def _adjoint_torch(H, C, A, g_out):
+    """``G[t] = g_{t+1}`` ``(T, B, N)`` by the adjoint recursion, step by step in torch."""
+    T = H.shape[0]
+    G = torch.empty_like(H)  # G[t] = g_{t+1} = dloss/dh_{t+1} = dloss/du_t
+    G[T - 1] = g_out
+    Ct, At = C.T, A.transpose(1, 2)
+    for t in range(T - 1, 0, -1):
+        g = G[t]
+        g_prev = _block_step(g, At)
+        g_prev *= H[t] > 0
+        torch.addmm(g_prev, g, Ct, out=G[t - 1])
+    return G
 
 
 def combo_loop(du: torch.Tensor, C: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
