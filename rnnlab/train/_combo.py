@@ -21,9 +21,10 @@ Options. ``backend`` picks the time loop: ``"reference"`` the per-step loop diff
 autograd node with a hand-written backpropagation through time (on CUDA, with Triton installed,
 float32 and module sizes a power of two >= 16, its two loops are persistent Triton kernels,
 :mod:`rnnlab.train._triton_combo`). ``coupling="certified"`` (default) builds ``L`` in the modules'
-Perron metrics as above; ``coupling="authors"`` reproduces the authors' code, whose metric is ``0.5 I`` (``L = B - B^T``, not
-certified for these modules; it warns). ``coupling_init="zero"`` (default) starts ``B~ = 0``,
-``"linear"`` like ``nn.Linear`` (uniform in ``+-1/sqrt(N)``), as the authors' code does.
+Perron metrics as above; ``coupling="authors"`` reproduces the authors' code, whose metric is
+``0.5 I`` (``L = B - B^T``, not certified for these modules; it warns). ``coupling_init="zero"``
+(default) starts ``B~ = 0``, ``"linear"`` like ``nn.Linear`` (uniform in ``+-1/sqrt(N)``), as the
+authors' code does.
 
 The decisions behind the parameterisation of ``L``, the state scale at initialisation, the input
 layer's bias and the time step, with the measurements that led to them, are in ``docs/combo_nets.md``.
