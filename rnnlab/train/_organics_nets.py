@@ -27,7 +27,6 @@ Decisions where the paper leaves a choice
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 import torch
@@ -68,6 +67,18 @@ def _cell(y, a, b, b0, d_t, k_y, k_a, k_b, k_b0, W_rT, W_T, W_gT, c):
     b_new = b + k_b * (-b + torch.sigmoid(u_b + s_b))
     b0_new = b0 + k_b0 * (-b0 + torch.sigmoid(u_b0 + s_b0))
     return y_new, a_new, b_new, b0_new
+
+
+_COMPILED_CELL = None
+
+
+def _compiled_cell():
+    """:func:`_cell` through ``torch.compile`` (made once): on a GPU the plain step is about 25 small
+    kernels forward and more backward, 784 times per sequence, so a step is launch-bound."""
+    global _COMPILED_CELL
+    if _COMPILED_CELL is None:
+        _COMPILED_CELL = torch.compile(_cell, dynamic=False, fullgraph=True)
+    return _COMPILED_CELL
 
 
 def _spectral_normalized(W):
@@ -112,8 +123,10 @@ class ORGaNICsNet(RecurrentNet):
         where Triton is installed). ``"auto"`` (default): ``"fused"``. All three compute Eq. 134 and
         agree to rounding; the parameters, ``state_dict`` and checkpoints do not depend on it.
     compile : bool
-        Deprecated and ignored (a ``FutureWarning``): the fused backend replaced the per-step
-        ``torch.compile`` of the time step it selected on CUDA.
+        On a CUDA device, run the per-step loop with each time step through ``torch.compile``
+        (overrides ``backend``; the first batch compiles for a minute or so). Ignored on the CPU,
+        where the fused backend is faster and compiling would need a C++ toolchain. Kept until the
+        fused backend has been timed against it on a GPU (issue 14).
 
     Examples
     --------
@@ -134,9 +147,7 @@ class ORGaNICsNet(RecurrentNet):
         self.nonnegative_W = _check_bool("nonnegative_W", nonnegative_W)
         self.normalize_input = _check_bool("normalize_input", normalize_input)
         self.backend = check_backend(backend)
-        if _check_bool("compile", compile):
-            warnings.warn("ORGaNICsNet(compile=True) is deprecated and ignored: the fused backend "
-                          "(backend='auto') replaces the per-step torch.compile", FutureWarning, stacklevel=2)
+        self.compile = _check_bool("compile", compile)
         gen = torch.Generator().manual_seed(int(seed))
         M = self.input_size
         # input weights of z, b and b0 stacked: one matmul for every sample at once
@@ -208,14 +219,16 @@ class ORGaNICsNet(RecurrentNet):
         d = self.drive(x)  # (B, T, 3N)
         h = self.initial_state(x.shape[0])
         c = self.sigma**2
-        if self.backend != "reference":
+        compiled = self.compile and x.is_cuda
+        if self.backend != "reference" and not compiled:
             y = organics_scan(d, h, self.rates(), self.W_r, self.W, self.W_gain, c)[:, :N]
             return self.output_layer(torch.relu(y) ** 2)
         k_y, k_a, k_b, k_b0 = self.rates()
         W_rT, W_T, W_gT = self.W_r.T, self.W.T, self.W_gain.T
         y, a, b, b0 = h.split(N, dim=-1)
+        cell = _compiled_cell() if compiled else _cell
         for d_t in d.unbind(1):  # not d[:, t]: its backward would zero-fill a (B, T, 3N) tensor per step
-            y, a, b, b0 = _cell(y, a, b, b0, d_t, k_y, k_a, k_b, k_b0, W_rT, W_T, W_gT, c)
+            y, a, b, b0 = cell(y, a, b, b0, d_t, k_y, k_a, k_b, k_b0, W_rT, W_T, W_gT, c)
         return self.output_layer(torch.relu(y) ** 2)
 
     def _check_like_parameters(self, x):
