@@ -58,7 +58,8 @@ def _assert_rel(actual, expected, rtol, name):
 
 @settings(max_examples=12, deadline=None)
 @given(N=st.integers(1, 6), M=st.integers(1, 3), B=st.integers(1, 4), T=st.sampled_from([1, 2, 5, 17]),
-       seed=st.integers(0, 10**6), nonneg=st.booleans(), dtype=st.sampled_from([torch.float64, torch.float32]))
+       seed=st.integers(0, 10**6), nonneg=st.booleans(),
+       dtype=st.sampled_from([torch.float64, torch.float32]))
 def test_fused_equals_reference_loop(N, M, B, T, seed, nonneg, dtype):
     """Outputs and the gradients of every parameter and of the input agree with autograd through the
     per-step loop: float64 to 1e-6 (outputs) and 1e-5 (gradients), float32 to 1e-4."""
@@ -94,7 +95,8 @@ def test_gradcheck_of_the_scan():
     d = r(B, T, 3 * N).requires_grad_()
     h0 = (r(B, 4 * N).abs() + 0.1).requires_grad_()  # a > 0 away from the kink of sqrt([a])
     k = (0.3 * torch.rand(4, N, generator=gen, dtype=torch.float64)).requires_grad_()
-    W_r, W, W_g = r(N, N).requires_grad_(), (0.2 * r(N, N).abs()).requires_grad_(), r(2 * N, 2 * N).requires_grad_()
+    W_r, W_g = r(N, N).requires_grad_(), r(2 * N, 2 * N).requires_grad_()
+    W = (0.2 * r(N, N).abs()).requires_grad_()
     c = torch.ones(N, dtype=torch.float64)
     assert torch.autograd.gradcheck(lambda *a: organics_scan(*a, c), (d, h0, k, W_r, W, W_g))
 
