@@ -5,11 +5,12 @@ The per-step loop of :meth:`ORGaNICsNet.forward_reference` builds an autograd gr
 per sample, ``25 T`` in all, and its backward walks them one by one. Here the forward keeps only the
 states ``h_0 .. h_T`` (``(T + 1, B, 4 N)``); the backward
 
-1. recomputes every pointwise quantity of every step at once from the stored states (``[y]``,
-   ``sqrt([a])``, ``W_r [y]``, the sigmoid gains: a handful of large operations over ``(T, B, N)``),
+1. recomputes every pointwise quantity of a chunk of 32 steps at once from the stored states (``[y]``,
+   ``sqrt([a])``, ``W_r [y]``, the sigmoid gains: a handful of operations over ``(32, B, N)``, which
+   stay in cache where the same over all ``T`` steps would not),
 2. runs the adjoint recursion backwards in time, which needs only three small matmuls and a few fused
    multiply-adds per step (the coefficients come from 1.),
-3. forms the weight gradients as sums over all steps at once: one ``(N, T B) x (T B, N)`` GEMM each.
+3. forms the weight gradients as sums over the chunk's steps: one ``(N, 32 B) x (32 B, N)`` GEMM each.
 
 Notation (one step, rates ``k = dt / tau``, ``c = sigma^2``, ``f`` the sigmoid)::
 
@@ -69,73 +70,87 @@ class _OrganicsScan(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_hT):
         d, H, k, W_r, W, W_g, c = ctx.saved_tensors
-        T, B, _ = H.shape
-        T -= 1
+        T = H.shape[0] - 1
         N = W_r.shape[0]
-        k_y, k_a, k_bb = k[:N], k[N:2 * N], k[2 * N:]
-        # 1. every pointwise quantity of every step at once, (T, B, .)
-        Hp = H[:-1]
-        y, a, bb = Hp[..., :N], Hp[..., N:2 * N], Hp[..., 2 * N:]
-        b, b0 = bb[..., :N], bb[..., N:]
-        dT = d.transpose(0, 1)  # (T, B, 3N)
-        z, u = dT[..., :N], dT[..., N:]
-        r = torch.relu(Hp[..., :2 * N])
-        ry, ra = r[..., :N], r[..., N:]
-        ra_c = ra.clamp_min(A_FLOOR)
-        sa = ra_c.sqrt()
-        m = ry @ W_r.T
-        q = ry * ry * ra
-        g = torch.sigmoid(torch.baddbmm(u, Hp[..., :2 * N], W_g.T.expand(T, -1, -1)))  # (T, B, 2N)
-        C_m = k_y * (1.0 - sa)  # gm = C_m gy'
-        C_g = k_bb * g * (1.0 - g)  # gpre = C_g g(b, b0)'
-        D_ry = 2.0 * ry * ra * (y > 0)  # d q / d y
-        D_ra = ry * ry * (a > 0)  # d q / d a
-        ea = (a > 0) & (ra >= A_FLOOR)
-        D_s = torch.where(ea, -0.5 * k_y * m / sa, torch.zeros((), dtype=m.dtype))  # d y' / d a via sqrt
-        e_y = (y > 0).to(m.dtype)
-        E_z = k_y * z  # d y' / d b
-        E_b0 = 2.0 * k_a * b0 * c  # d a' / d b0
-        omk = 1.0 - k
-        W_k = k_a[:, None] * W  # gq = ga' @ (k_a W)
-        # 2. the adjoint recursion, G[t] = dL/dh_t
-        G = H.new_empty(T + 1, B, 4 * N)
-        G[T] = grad_hT
-        for t in range(T - 1, -1, -1):
-            Gn, Gt = G[t + 1], G[t]
-            gy_n, ga_n, gbb_n = Gn[:, :N], Gn[:, N:2 * N], Gn[:, 2 * N:]
-            gq = ga_n @ W_k
-            P1 = torch.mul(C_m[t], gy_n) @ W_r
-            base = torch.mul(omk[:2 * N], Gn[:, :2 * N])
-            base_y, base_a = base[:, :N], base[:, N:]
-            base_y.addcmul_(e_y[t], P1).addcmul_(D_ry[t], gq)
-            base_a.addcmul_(D_ra[t], gq).addcmul_(D_s[t], gy_n)
-            torch.addmm(base, torch.mul(C_g[t], gbb_n), W_g, out=Gt[:, :2 * N])
-            torch.mul(omk[2 * N:], gbb_n, out=Gt[:, 2 * N:])
-            Gt[:, 2 * N:3 * N].addcmul_(E_z[t], gy_n)
-            Gt[:, 3 * N:].addcmul_(E_b0[t], ga_n)
-        # 3. gradients of the inputs, as sums over all steps
-        Gn = G[1:]  # dL/dh_{t+1}, (T, B, 4N)
-        gy_n, ga_n, gbb_n = Gn[..., :N], Gn[..., N:2 * N], Gn[..., 2 * N:]
-        gpre = C_g * gbb_n
-        grads = [None] * 7
-        if ctx.needs_input_grad[0]:
-            grads[0] = torch.cat([k_y * b * gy_n, gpre], -1).transpose(0, 1)
-        if ctx.needs_input_grad[1]:
-            grads[1] = G[0]
-        if ctx.needs_input_grad[2]:
-            Fy = -y + b * z + (1.0 - sa) * m
-            Fa = -a + b0 * b0 * c + q @ W.T
-            Fbb = g - bb
-            grads[2] = torch.cat([(Fy * gy_n).sum((0, 1)), (Fa * ga_n).sum((0, 1)),
-                                  (Fbb * gbb_n).sum((0, 1))]).reshape(4, N)
-        flat = lambda x: x.reshape(T * B, -1)  # noqa: E731
-        if ctx.needs_input_grad[3]:
-            grads[3] = flat(C_m * gy_n).T @ flat(ry)
-        if ctx.needs_input_grad[4]:
-            grads[4] = flat(k_a * ga_n).T @ flat(q)
-        if ctx.needs_input_grad[5]:
-            grads[5] = flat(gpre).T @ flat(Hp[..., :2 * N])
-        return tuple(grads)
+        need = ctx.needs_input_grad
+        acc = [torch.zeros_like(k.reshape(4 * N)), torch.zeros_like(W_r), torch.zeros_like(W),
+               torch.zeros_like(W_g)]
+        gd = torch.empty_like(d) if need[0] else None
+        G = grad_hT
+        # walk back through time in chunks that stay in cache (the bulk terms of a whole sequence do not)
+        for t1 in range(T, 0, -_CHUNK):
+            t0 = max(0, t1 - _CHUNK)
+            G = _backward_chunk(d[:, t0:t1], H[t0:t1 + 1], G, k, W_r, W, W_g, c, acc, gd, t0)
+        grads = [gd, G if need[1] else None, acc[0].reshape(4, N), acc[1], acc[2], acc[3], None]
+        return tuple(g if n else None for g, n in zip(grads, need))
+
+
+_CHUNK = 32  # time steps per chunk of the backward
+
+
+def _backward_chunk(d, H, grad_last, k, W_r, W, W_g, c, acc, gd, t0):
+    """The adjoint recursion over one chunk of ``T_c`` steps: ``H`` ``(T_c + 1, B, 4N)`` its states,
+    ``grad_last`` ``dL/dh`` at its last state; accumulates the parameter gradients into ``acc``
+    (``k, W_r, W, W_g``), writes the drive gradients into ``gd[:, t0:t0 + T_c]``; returns ``dL/dh``
+    at its first state."""
+    T, B, _ = H.shape
+    T -= 1
+    N = W_r.shape[0]
+    k = k.reshape(4 * N)
+    k_y, k_a, k_bb = k[:N], k[N:2 * N], k[2 * N:]
+    # 1. every pointwise quantity of every step of the chunk at once, (T, B, .)
+    Hp = H[:-1]
+    y, a, bb = Hp[..., :N], Hp[..., N:2 * N], Hp[..., 2 * N:]
+    b, b0 = bb[..., :N], bb[..., N:]
+    dT = d.transpose(0, 1)  # (T, B, 3N)
+    z, u = dT[..., :N], dT[..., N:]
+    r = torch.relu(Hp[..., :2 * N])
+    ry, ra = r[..., :N], r[..., N:]
+    sa = ra.clamp_min(A_FLOOR).sqrt()
+    m = ry @ W_r.T
+    q = ry * ry * ra
+    g = torch.sigmoid(torch.baddbmm(u, Hp[..., :2 * N], W_g.T.expand(T, -1, -1)))  # (T, B, 2N)
+    C_m = k_y * (1.0 - sa)  # gm = C_m gy'
+    C_g = k_bb * g * (1.0 - g)  # gpre = C_g g(b, b0)'
+    D_ry = 2.0 * ry * ra  # d q / d y (0 where y <= 0)
+    D_ra = ry * ry * (a > 0)  # d q / d a
+    ea = (a > 0) & (ra >= A_FLOOR)
+    D_s = torch.where(ea, -0.5 * k_y * m / sa, torch.zeros((), dtype=m.dtype))  # d y' / d a via sqrt
+    e_y = (y > 0).to(m.dtype)
+    E_z = k_y * z  # d y' / d b
+    E_b0 = 2.0 * k_a * b0 * c  # d a' / d b0
+    omk = 1.0 - k
+    W_k = k_a[:, None] * W  # gq = ga' @ (k_a W)
+    # 2. the adjoint recursion, G[t] = dL/dh_t
+    G = H.new_empty(T + 1, B, 4 * N)
+    G[T] = grad_last
+    for t in range(T - 1, -1, -1):
+        Gn, Gt = G[t + 1], G[t]
+        gy_n, ga_n, gbb_n = Gn[:, :N], Gn[:, N:2 * N], Gn[:, 2 * N:]
+        gq = ga_n @ W_k
+        P1 = torch.mul(C_m[t], gy_n) @ W_r
+        base = torch.mul(omk[:2 * N], Gn[:, :2 * N])
+        base[:, :N].addcmul_(e_y[t], P1).addcmul_(D_ry[t], gq)
+        base[:, N:].addcmul_(D_ra[t], gq).addcmul_(D_s[t], gy_n)
+        torch.addmm(base, torch.mul(C_g[t], gbb_n), W_g, out=Gt[:, :2 * N])
+        torch.mul(omk[2 * N:], gbb_n, out=Gt[:, 2 * N:])
+        Gt[:, 2 * N:3 * N].addcmul_(E_z[t], gy_n)
+        Gt[:, 3 * N:].addcmul_(E_b0[t], ga_n)
+    # 3. the chunk's share of the gradients of the inputs, as sums over its steps
+    Gn = G[1:]  # dL/dh_{t+1}, (T, B, 4N)
+    gy_n, ga_n, gbb_n = Gn[..., :N], Gn[..., N:2 * N], Gn[..., 2 * N:]
+    gpre = C_g * gbb_n
+    if gd is not None:
+        gd[:, t0:t0 + T] = torch.cat([k_y * b * gy_n, gpre], -1).transpose(0, 1)
+    Fy = -y + b * z + (1.0 - sa) * m
+    Fa = -a + b0 * b0 * c + q @ W.T
+    Fbb = g - bb
+    acc[0] += torch.cat([(Fy * gy_n).sum((0, 1)), (Fa * ga_n).sum((0, 1)), (Fbb * gbb_n).sum((0, 1))])
+    flat = lambda x: x.reshape(T * B, -1)  # noqa: E731
+    acc[1] += flat(C_m * gy_n).T @ flat(ry)
+    acc[2] += flat(k_a * ga_n).T @ flat(q)
+    acc[3] += flat(gpre).T @ flat(Hp[..., :2 * N])
+    return G[0].clone()
 
 
 def organics_scan(d, h0, k, W_r, W, W_g, c):
