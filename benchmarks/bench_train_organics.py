@@ -28,7 +28,8 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", default=str(pathlib.Path(__file__).parent / "results" / "train_step_organics.md"))
+    out = pathlib.Path(__file__).parent / "results" / "train_step_organics.md"
+    parser.add_argument("--out", default=str(out))
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     T = 100 if args.quick else args.seq_len
@@ -55,7 +56,8 @@ def main(argv=None):
     if args.quick:
         return
     lines = [f"# ORGaNICs training step, T = {T}, batch {args.batch}, 64 neurons", "",
-             f"machine: {describe()}; torch {torch.__version__}, {torch.get_num_threads()} threads; device: cpu",
+             f"machine: {describe()}; torch {torch.__version__}, {torch.get_num_threads()} threads; "
+             "device: cpu",
              "command: python benchmarks/bench_train_organics.py", "",
              "| backend | median step (s) | min | max |", "|---|---|---|---|"]
     lines += [f"| {b} | {med[b]:.3f} | {min(times[b]):.3f} | {max(times[b]):.3f} |" for b in nets]
