@@ -115,7 +115,7 @@ def _backward_chunk(d, H, grad_last, k, W_r, W, W_g, c, acc, gd, t0):
     D_ry = 2.0 * ry * ra  # d q / d y (0 where y <= 0)
     D_ra = ry * ry * (a > 0)  # d q / d a
     ea = (a > 0) & (ra >= A_FLOOR)
-    D_s = torch.where(ea, -0.5 * k_y * m / sa, torch.zeros((), dtype=m.dtype))  # d y' / d a via sqrt
+    D_s = torch.where(ea, -0.5 * k_y * m / sa, m.new_zeros(()))  # d y' / d a via sqrt
     e_y = (y > 0).to(m.dtype)
     E_z = k_y * z  # d y' / d b
     E_b0 = 2.0 * k_a * b0 * c  # d a' / d b0
