@@ -34,7 +34,8 @@ from torch import nn
 
 from ..models.organics import ORGaNICs
 from ..models.organics_gains import GainORGaNICs
-from ._common import RecurrentNet, check_positive_int, check_range, to_numpy64
+from ._common import RecurrentNet, check_backend, check_positive_int, check_range, to_numpy64
+from ._fused_organics import organics_scan
 
 __all__ = ["ORGaNICsNet", "StaticORGaNICsNet"]
 
@@ -80,6 +81,11 @@ def _compiled_cell():
     return _COMPILED_CELL
 
 
+def _spectral_normalized(W):
+    """``W / |W|_2`` (maximum singular value 1)."""
+    return W / torch.linalg.matrix_norm(W, ord=2)
+
+
 class ORGaNICsNet(RecurrentNet):
     """ORGaNICs for sequential inputs, Eq. 134 (Rawat et al. 2024, Sec. 6.2, App. I.2).
 
@@ -103,11 +109,24 @@ class ORGaNICsNet(RecurrentNet):
         the rates ``dt / tau``).
     learn_tau : bool
     nonnegative_W : bool
+    normalize_input : bool
+        Use ``W_zx / |W_zx|_2`` (maximum singular value 1) as the input weights of ``z``, as the
+        ORGaNICs authors' code does (their paper does not state it; with ``|s_t| <= 1`` it keeps
+        ``|z| <= 1``, the regime of their stability conjecture, Sec. 5). ``W_zx`` stays the trained
+        parameter (the normalisation is a reparametrisation, like ``W_r`` of the static net).
+        Default ``False``: the plain ``W_zx`` (rnnlab's earlier behaviour).
     seed : int
+    backend : {"auto", "fused", "reference"}
+        How the time loop runs. ``"reference"``: the per-step loop differentiated by autograd (the
+        ground truth). ``"fused"``: one autograd node for all ``T`` steps with a hand-written backward
+        through time (:func:`~rnnlab.train._fused_organics.organics_scan`; on CUDA a Triton kernel
+        where Triton is installed). ``"auto"`` (default): ``"fused"``. All three compute Eq. 134 and
+        agree to rounding; the parameters, ``state_dict`` and checkpoints do not depend on it.
     compile : bool
-        On a CUDA device, run each time step through ``torch.compile`` (fused kernels: the plain
-        step is launch-bound there; the first batch compiles for a minute or so). Ignored on the
-        CPU, where the step is compute-bound and compiling would need a C++ toolchain.
+        On a CUDA device, run the per-step loop with each time step through ``torch.compile``
+        (overrides ``backend``; the first batch compiles for a minute or so). Ignored on the CPU,
+        where the fused backend is faster and compiling would need a C++ toolchain. Kept until the
+        fused backend has been timed against it on a GPU (issue 14).
 
     Examples
     --------
@@ -117,7 +136,8 @@ class ORGaNICsNet(RecurrentNet):
     """
 
     def __init__(self, input_size: int, output_size: int, *, hidden_size: int = 64, dt: float = 1.0,
-                 learn_tau: bool = True, nonnegative_W: bool = True, seed: int = 0, compile: bool = False):
+                 learn_tau: bool = True, nonnegative_W: bool = True, normalize_input: bool = False,
+                 seed: int = 0, backend: str = "auto", compile: bool = False):
         super().__init__()
         self.input_size = check_positive_int("input_size", input_size)
         self.output_size = check_positive_int("output_size", output_size)
@@ -125,6 +145,8 @@ class ORGaNICsNet(RecurrentNet):
         self.dt = check_range("dt", dt, 0.0, math.inf, hi_open=True)
         self.learn_tau = _check_bool("learn_tau", learn_tau)
         self.nonnegative_W = _check_bool("nonnegative_W", nonnegative_W)
+        self.normalize_input = _check_bool("normalize_input", normalize_input)
+        self.backend = check_backend(backend)
         self.compile = _check_bool("compile", compile)
         gen = torch.Generator().manual_seed(int(seed))
         M = self.input_size
@@ -155,9 +177,16 @@ class ORGaNICsNet(RecurrentNet):
         scale = torch.tensor([_RATE_SCALES[k] for k in ("y", "a", "b", "b0")], device=self.p.device)
         return scale[:, None] * torch.sigmoid(self.p)
 
+    def input_weights(self) -> torch.Tensor:
+        """``[W_zx; W_bx; W_b0x]``, ``(3 N, M)``, with ``W_zx / |W_zx|_2`` when ``normalize_input``."""
+        if not self.normalize_input:
+            return self.W_in
+        N = self.hidden_size
+        return torch.cat([_spectral_normalized(self.W_in[:N]), self.W_in[N:]])
+
     def drive(self, x):
         """``(W_zx s, W_bx s, W_b0x s)`` for every sample, ``(B, T, 3 N)``."""
-        return x @ self.W_in.T
+        return x @ self.input_weights().T
 
     def initial_state(self, batch):
         return self.x0.expand(batch, -1)
@@ -185,17 +214,30 @@ class ORGaNICsNet(RecurrentNet):
 
     def forward(self, x):
         x = self._check_input(x)
+        self._check_like_parameters(x)
         N = self.hidden_size
         d = self.drive(x)  # (B, T, 3N)
+        h = self.initial_state(x.shape[0])
+        c = self.sigma**2
+        compiled = self.compile and x.is_cuda
+        if self.backend != "reference" and not compiled:
+            y = organics_scan(d, h, self.rates(), self.W_r, self.W, self.W_gain, c)[:, :N]
+            return self.output_layer(torch.relu(y) ** 2)
         k_y, k_a, k_b, k_b0 = self.rates()
         W_rT, W_T, W_gT = self.W_r.T, self.W.T, self.W_gain.T
-        c = self.sigma**2
-        h = self.initial_state(x.shape[0])
         y, a, b, b0 = h.split(N, dim=-1)
-        cell = _compiled_cell() if self.compile and x.is_cuda else _cell
+        cell = _compiled_cell() if compiled else _cell
         for d_t in d.unbind(1):  # not d[:, t]: its backward would zero-fill a (B, T, 3N) tensor per step
             y, a, b, b0 = cell(y, a, b, b0, d_t, k_y, k_a, k_b, k_b0, W_rT, W_T, W_gT, c)
         return self.output_layer(torch.relu(y) ** 2)
+
+    def _check_like_parameters(self, x):
+        """``x`` on the parameters' device with their dtype (the fused loop mixes no dtypes)."""
+        w = self.W_in
+        if x.device != w.device:
+            raise ValueError(f"x must be on the net's device {w.device}, got {x.device}")
+        if x.dtype != w.dtype:
+            raise TypeError(f"x must have the net's dtype {w.dtype}, got {x.dtype}")
 
     def to_rnnlab(self, inputs=None) -> GainORGaNICs:
         """The circuit as a :class:`~rnnlab.models.organics_gains.GainORGaNICs` (rectified, Eq. 86 with
@@ -208,7 +250,7 @@ class ORGaNICsNet(RecurrentNet):
             With ``nonnegative_W=False``, when a trained ``W`` has a negative entry.
         """
         N = self.hidden_size
-        W_in = to_numpy64(self.W_in)
+        W_in = to_numpy64(self.input_weights())
         if inputs is None:
             drives = np.zeros(3 * N)
         elif callable(inputs):
