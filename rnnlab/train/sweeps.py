@@ -63,7 +63,7 @@ def _summary(result, wall_time_s: float) -> dict:
         except Exception:  # a net without a certificate in its current state  # noqa: BLE001
             margin = None
     best_val = None
-    vals = [row.get("val_accuracy") for row in result.history if row.get("val_accuracy") is not None]
+    vals = [row.get("val_acc") for row in result.history if row.get("val_acc") is not None]
     if vals:
         best_val = float(max(vals))
     device = None
