@@ -51,7 +51,7 @@ def test_in_process_and_dask_local_cluster_give_identical_rows(tmp_path):
     assert [r["net_options.hidden_size"] for r in rows] == [4, 4, 6, 6] and ref.varying() == ["net_options.hidden_size"]
     assert all(r["status"] == "completed" and r["error"] is None and r["epochs"] == 2 for r in rows)
     assert all(0.0 <= r["test_accuracy"] <= 1.0 and 0.0 <= r["best_val_accuracy"] <= 1.0 for r in rows)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         other = sweep(_configs(tmp_path / "b"), client, progress=False)
     assert _metrics(other) == rows
