@@ -6,6 +6,8 @@ import json
 from concurrent.futures import Future
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("torch")
 from rnnlab.train import loop  # noqa: E402
@@ -141,3 +143,48 @@ def test_parse_executor_specs():
             parse_executor(spec)
     with pytest.raises(TypeError, match="executor spec"):
         parse_executor(4)
+
+
+def test_sweep_plot_draws_mean_and_min_max_band_of_a_real_sweep(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from rnnlab.plots.sweeps import sweep_plot
+
+    result = sweep(_configs(tmp_path, seeds=(0, 1, 2)), progress=False)
+    acc = {h: [r["test_accuracy"] for r in result.table() if r["net_options.hidden_size"] == h] for h in (4, 6)}
+    fig, ax = plt.subplots()
+    assert sweep_plot(result, "net_options.hidden_size", ax=ax) is ax
+    line = ax.lines[0]
+    assert line.get_xdata().tolist() == [4.0, 6.0]
+    assert line.get_ydata() == pytest.approx([sum(acc[4]) / 3, sum(acc[6]) / 3])
+    band = ax.collections[0].get_paths()[0].vertices
+    assert band[:, 1].min() == pytest.approx(min(acc[4] + acc[6]))
+    assert band[:, 1].max() == pytest.approx(max(acc[4] + acc[6]))
+    plt.close(fig)
+    with pytest.raises(ValueError, match="not a column"):
+        sweep_plot(result, "hidden")
+    with pytest.raises(TypeError, match="SweepResult or a list"):
+        sweep_plot(42, "seed")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.floats(0, 1), st.booleans()), min_size=1, max_size=30))
+def test_sweep_summary_groups_like_a_direct_computation(items):
+    from rnnlab.plots.sweeps import sweep_summary
+
+    rows = [{"p": p, "test_accuracy": a if ok else None, "status": "completed" if ok else "error"}
+            for p, a, ok in items]
+    kept = {}
+    for p, a, ok in items:
+        if ok:
+            kept.setdefault(p, []).append(a)
+    if not kept:
+        with pytest.raises(ValueError, match="no completed row"):
+            sweep_summary(rows, "p")
+        return
+    s = sweep_summary(rows, "p")
+    assert s["x"].tolist() == sorted(kept)
+    for i, p in enumerate(sorted(kept)):
+        assert s["n"][i] == len(kept[p]) and s["min"][i] == min(kept[p]) and s["max"][i] == max(kept[p])
+        assert s["min"][i] - 1e-12 <= s["mean"][i] <= s["max"][i] + 1e-12
+        assert s["mean"][i] == pytest.approx(sum(kept[p]) / len(kept[p]))
