@@ -1,9 +1,10 @@
-"""A sweep of 8 short training runs: in-process (one after another) against a 2-worker Dask LocalCluster.
+"""A sweep of 8 short training runs: in-process (one after another) against a 2-worker LocalCluster.
 
 Both sweeps run the same 8 configs (digits task, LSTM with 16 units, 2 sizes x 4 seeds) in fresh run
 directories, side by side in this process; the cluster's time is given with and without starting it
 (``LocalCluster(n_workers=2, threads_per_worker=1)``, worker processes), and without the workers'
-first import of torch and the data (the in-process sweep has them from a warm-up run). torch uses one thread per
+first import of torch and the data (the in-process sweep has them from a warm-up run). torch uses one thread
+per
 process in both, so the in-process sweep uses one core and the cluster two. The rows of the two sweeps
 are checked to be identical (wall times aside). The ratio is in-process time / cluster time.
 
@@ -31,8 +32,8 @@ from rnnlab.train.sweeps import repeat_configs, sweep  # noqa: E402
 def _configs(base: pathlib.Path, epochs: int):
     cfg = RunConfig(task="digits", net="lstm", epochs=epochs, batch_size=32, lr=1e-2, milestones=(),
                     device="cpu", monitor=False)
-    return [c for h in (16, 32)
-            for c in repeat_configs(cfg.replace(net_options={"hidden_size": h}), range(4), run_dir=base / f"h{h}")]
+    return [c for h in (16, 32) for c in
+            repeat_configs(cfg.replace(net_options={"hidden_size": h}), range(4), run_dir=base / f"h{h}")]
 
 
 def _rows(result):
@@ -83,7 +84,8 @@ def main(argv=None):
     same = _rows(local) == _rows(dask)
     if not same:
         raise RuntimeError("the in-process and Dask sweeps gave different rows")
-    cmd = "python benchmarks/bench_sweep.py" + "".join(f" {a}" for a in (sys.argv[1:] if argv is None else argv))
+    given = sys.argv[1:] if argv is None else argv
+    cmd = "python benchmarks/bench_sweep.py" + "".join(f" {a}" for a in given)
     per_run = [r["wall_time_s"] for r in local.table()]
     per_run_dask = [r["wall_time_s"] for r in dask.table()]
     lines = [

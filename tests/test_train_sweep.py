@@ -50,7 +50,8 @@ def test_in_process_and_dask_local_cluster_give_identical_rows(tmp_path):
     distributed = pytest.importorskip("dask.distributed")
     ref = sweep(_configs(tmp_path / "a"), progress=False)
     rows = _metrics(ref)
-    assert [r["net_options.hidden_size"] for r in rows] == [4, 4, 6, 6] and ref.varying() == ["net_options.hidden_size"]
+    assert [r["net_options.hidden_size"] for r in rows] == [4, 4, 6, 6]
+    assert ref.varying() == ["net_options.hidden_size"]
     assert all(r["status"] == "completed" and r["error"] is None and r["epochs"] == 2 for r in rows)
     assert all(0.0 <= r["test_accuracy"] <= 1.0 and 0.0 <= r["best_val_accuracy"] <= 1.0 for r in rows)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
@@ -151,7 +152,8 @@ def test_sweep_plot_draws_mean_and_min_max_band_of_a_real_sweep(tmp_path):
     from rnnlab.plots.sweeps import sweep_plot
 
     result = sweep(_configs(tmp_path, seeds=(0, 1, 2)), progress=False)
-    acc = {h: [r["test_accuracy"] for r in result.table() if r["net_options.hidden_size"] == h] for h in (4, 6)}
+    table = result.table()
+    acc = {h: [r["test_accuracy"] for r in table if r["net_options.hidden_size"] == h] for h in (4, 6)}
     fig, ax = plt.subplots()
     assert sweep_plot(result, "net_options.hidden_size", ax=ax) is ax
     line = ax.lines[0]

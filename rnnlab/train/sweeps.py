@@ -72,9 +72,10 @@ def _summary(result, wall_time_s: float) -> dict:
             device = str(next(model.parameters()).device)
         except StopIteration:
             device = None
-    return {"status": result.status, "test_accuracy": None if result.test is None else float(result.test.accuracy),
-            "best_val_accuracy": best_val, "epochs": int(result.epochs_done), "wall_time_s": float(wall_time_s),
-            "device": device, "certificate_margin": margin, "config": result.config.to_dict()}
+    test = None if result.test is None else float(result.test.accuracy)
+    return {"status": result.status, "test_accuracy": test, "best_val_accuracy": best_val,
+            "epochs": int(result.epochs_done), "wall_time_s": float(wall_time_s), "device": device,
+            "certificate_margin": margin, "config": result.config.to_dict()}
 
 
 def read_result(run_dir) -> dict | None:
@@ -211,10 +212,10 @@ def sweep(configs: Sequence[RunConfig], executor: Any = None, *, progress: bool 
 
     Examples
     --------
-    >>> sweep([RunConfig(task="digits")], executor=object())
+    >>> sweep([RunConfig(task="digits")], executor=object())  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    TypeError: executor must have a submit(fn, *args) method returning a future (a concurrent.futures executor, a dask.distributed.Client, a submitit executor) or be None, got object
+    TypeError: executor must have a submit(fn, *args) method returning a future ... got object
     """
     _check_executor(executor)
     configs = _check_configs(configs)
