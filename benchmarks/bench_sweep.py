@@ -1,12 +1,12 @@
 """A sweep of 8 short training runs: in-process (one after another) against a 2-worker LocalCluster.
 
-Both sweeps run the same 8 configs (digits task, LSTM with 16 units, 2 sizes x 4 seeds) in fresh run
-directories, side by side in this process; the cluster's time is given with and without starting it
-(``LocalCluster(n_workers=2, threads_per_worker=1)``, worker processes), and without the workers'
-first import of torch and the data (the in-process sweep has them from a warm-up run). torch uses one thread
-per
-process in both, so the in-process sweep uses one core and the cluster two. The rows of the two sweeps
-are checked to be identical (wall times aside). The ratio is in-process time / cluster time.
+Both sweeps run the same 8 configs (digits task, LSTMs with 16 and 32 units x 4 seeds) in fresh run
+directories, side by side in this process. The cluster's time is given in all and for the runs alone,
+without starting it (``LocalCluster(n_workers=2, threads_per_worker=1)``, worker processes) and without
+the workers' first import of torch and the data (the in-process sweep has them from a warm-up run).
+torch uses one thread per process in both, so the in-process sweep uses one core and the cluster two.
+The rows of the two sweeps are checked to be identical (wall times aside). The ratio is in-process time
+/ cluster time.
 
 Run: ``python benchmarks/bench_sweep.py`` (``--quick``: 1 epoch, no results file).
 """
