@@ -72,7 +72,8 @@ def _summary(result, wall_time_s: float) -> dict:
             device = str(next(model.parameters()).device)
         except StopIteration:
             device = None
-    test = None if result.test is None else float(result.test.accuracy)
+    # RunResult.test_accuracy: the best-validation model's, as repeat() and the papers' tables report
+    test = None if result.test is None else float(result.test_accuracy)
     return {"status": result.status, "test_accuracy": test, "best_val_accuracy": best_val,
             "epochs": int(result.epochs_done), "wall_time_s": float(wall_time_s), "device": device,
             "certificate_margin": margin, "config": result.config.to_dict()}
