@@ -65,13 +65,13 @@ def test_in_process_and_dask_local_cluster_give_identical_rows(tmp_path):
 
 def test_submitit_debug_executor_runs_a_sweep(tmp_path):
     submitit = pytest.importorskip("submitit")
-    cfgs = repeat_configs(CFG, [0, 1], run_dir=tmp_path / "runs")
-    ref = _metrics(sweep(cfgs[:1], progress=False))  # seed 0 alone, in-process, in another dir
+    direct = loop.train(CFG.replace(run_dir=str(tmp_path / "direct")), progress=False)  # seed 0, no sweep
     executor = submitit.AutoExecutor(folder=tmp_path / "logs", cluster="debug")
     got = sweep(repeat_configs(CFG, [0, 1], run_dir=tmp_path / "sub"), executor, progress=False)
     rows = _metrics(got)
     assert [r["status"] for r in rows] == ["completed", "completed"]
-    assert rows[0] == ref[0]
+    assert rows[0]["test_accuracy"] == direct.test_accuracy and rows[0]["epochs"] == direct.epochs_done
+    assert rows[0]["best_val_accuracy"] == max(row["val_acc"] for row in direct.history)
 
 
 def test_failed_run_is_an_error_row_and_a_rerun_completes_it(tmp_path):
