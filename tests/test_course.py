@@ -171,3 +171,12 @@ def test_a_fresh_lab_install_runs_notebook_01(tmp_path):
     env.pop("PYTHONPATH", None)
     subprocess.run([str(tmp_path / "venv" / "bin" / "jupyter"), "nbconvert", "--to", "notebook", "--execute",
                     "--output", "run.ipynb", "01.ipynb"], cwd=work, env=env, check=True, timeout=600)
+
+
+def test_findability_of_the_finite_n_route():
+    # rnnlab.frequency_response and the method on TrainedReservoir are the same finite-N gain.
+    tr = rnnlab.train_readout(rnnlab.Reservoir.random(60, 1.5, rng=0), [1.0])
+    omega = np.linspace(0.0, 2.0, 11)
+    assert isinstance(tr, rnnlab.TrainedReservoir)
+    np.testing.assert_allclose(tr.frequency_response(omega).G, rnnlab.frequency_response(tr, omega).G)
+    assert "Returns" in rnnlab.train_readout.__doc__
