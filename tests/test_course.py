@@ -180,3 +180,18 @@ def test_findability_of_the_finite_n_route():
     assert isinstance(tr, rnnlab.TrainedReservoir)
     np.testing.assert_allclose(tr.frequency_response(omega).G, rnnlab.frequency_response(tr, omega).G)
     assert "Returns" in rnnlab.train_readout.__doc__
+
+
+def test_figure_labels_a_student_needs():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from rnnlab import plots
+
+    mf = rnnlab.mean_field(0.5, 1.0)
+    ax = plots.nyquist(mf.frequency_response(np.linspace(0.0, 50.0, 200)))
+    assert any("omega < 0" in t.get_text() for t in ax.get_legend().get_texts())
+    ax = plots.circuit_portrait(rnnlab.organics_circuit.circuit_portrait(rnnlab.circuit_2d(1.0, 0.5, 0.5),
+                                                                          (-0.2, 1.6), (0.0, 1.2), n_grid=8))
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert r"$\dot y = 0$" in texts and r"$\dot a = 0$" in texts and not any("x_1" in t for t in texts)
