@@ -139,7 +139,7 @@ def _exercise_stubs(path):
             and "raise NotImplementedError" in "".join(c["source"])]
 
 
-@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("0[1-5]*.ipynb")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("0[1-6]*.ipynb")), ids=lambda p: p.stem)
 def test_each_notebook_has_two_exercises_that_raise_until_done_and_a_solution(path):
     stubs = _exercise_stubs(path)
     assert len(stubs) >= 2
