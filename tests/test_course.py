@@ -36,7 +36,8 @@ def test_steps_reproduce_simulate(method, step):
     x = [np.array([[1.0, -1.5], [-0.3, 0.4]])]
     for t0, t1 in zip(t[:-1], t[1:]):
         x.append(step(rnn.vector_field, t0, x[-1], t1 - t0))
-    np.testing.assert_allclose(np.array(x), rnnlab.simulate(rnn, x[0], t, method=method, dt=0.1).x, atol=1e-12)
+    reference = rnnlab.simulate(rnn, x[0], t, method=method, dt=0.1).x
+    np.testing.assert_allclose(np.array(x), reference, atol=1e-12)
 
 
 def test_rk4_is_fourth_order_on_a_linear_system():
@@ -63,7 +64,8 @@ def test_classification_agrees_with_rnnlab(re, im):
 @given(square, st.data())
 def test_weighted_linf_lognorm_agrees_with_rnnlab(A, data):
     eta = data.draw(arrays(float, len(A), elements=st.floats(0.1, 10.0)))
-    assert nb02.weighted_linf_lognorm(A, eta) == pytest.approx(float(rnnlab.lognorm(A, np.inf, eta=eta)), abs=1e-9)
+    reference = float(rnnlab.lognorm(A, np.inf, eta=eta))
+    assert nb02.weighted_linf_lognorm(A, eta) == pytest.approx(reference, abs=1e-9)
 
 
 @settings(max_examples=100, deadline=None)
@@ -113,7 +115,7 @@ def test_outlier_agrees_with_mean_field(g, phi):
     for A in (0.5, 1.0):
         mf = rnnlab.mean_field(g, A, phi=phi)
         assert nb05.outlier(A, mf.beta0, mf.beta1) == pytest.approx(mf.lambda_out, rel=1e-12)
-        assert nb05.outlier(A, mf.beta0, mf.beta1) == pytest.approx(mf.lambda_out_integral, abs=1e-6)  # Eq. 15
+        assert nb05.outlier(A, mf.beta0, mf.beta1) == pytest.approx(mf.lambda_out_integral, abs=1e-6)
 
 
 def test_outside_bulk_matches_the_finite_network():
@@ -162,7 +164,8 @@ def test_a_fresh_lab_install_runs_notebook_01(tmp_path):
     py = tmp_path / "venv" / "bin" / "python"
     subprocess.run([str(py), "-m", "pip", "install", "-q", f"{ROOT}[lab]"], check=True, timeout=1200)
     probe = "import importlib.util as u; print(u.find_spec('torch') is None)"
-    assert subprocess.run([str(py), "-c", probe], check=True, capture_output=True, text=True).stdout.strip() == "True"
+    probed = subprocess.run([str(py), "-c", probe], check=True, capture_output=True, text=True)
+    assert probed.stdout.strip() == "True"
     work = tmp_path / "notebooks"
     work.mkdir()
     (work / "01.ipynb").write_bytes((NOTEBOOKS / "01_dynamics_and_phase_portraits.ipynb").read_bytes())

@@ -9,7 +9,8 @@ def organics_steady_state(z, W, sigma, b, b0):
     ``a_s = b0^2 sigma^2 + W (b z)^2`` and ``y_s = b z / sqrt(a_s)``.
     """
     bz = np.asarray(b, dtype=float) * np.asarray(z, dtype=float)
-    a_s = np.asarray(b0, dtype=float) ** 2 * np.asarray(sigma, dtype=float) ** 2 + np.asarray(W, dtype=float) @ bz**2
+    b0, sigma, W = (np.asarray(v, dtype=float) for v in (b0, sigma, W))
+    a_s = b0**2 * sigma**2 + W @ bz**2
     return np.concatenate([bz / np.sqrt(a_s), a_s])
 
 

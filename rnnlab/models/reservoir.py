@@ -372,7 +372,10 @@ class TrainedReservoir:
         return self.reservoir.open_loop().jacobian(0.0, self.fixed_points.x[m])
 
     def frequency_response(self, omega=None, m: int = 0, *, method: str = "auto") -> FrequencyResponse:
-        """The finite-N open-loop gain on ``s = i omega`` at the ``m``-th fixed point: :func:`frequency_response`."""
+        """The finite-N open-loop gain on ``s = i omega`` at the ``m``-th fixed point.
+
+        The same as :func:`frequency_response` ``(self, omega, m, method=method)``.
+        """
         return frequency_response(self, omega, m, method=method)
 
 
