@@ -44,6 +44,8 @@ from .models import (
     normalization_curve,
     readout_coefficients,
     ring_population,
+    TrainedReservoir,
+    frequency_response,
     train_readout,
 )
 from .organics_circuit import CircuitFixedPoints, Regime, circuit_2d, circuit_fixed_points, regime
@@ -91,6 +93,8 @@ __all__ = [
     "Reservoir",
     "OpenLoopReservoir",
     "train_readout",
+    "TrainedReservoir",
+    "frequency_response",
     "readout_coefficients",
     "cross_gains",
     "impulse_response",

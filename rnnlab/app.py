@@ -39,6 +39,8 @@ Examples
 >>> list(app)                    # the tab titles
 ['Phase portraits', 'Certificates', 'ORGaNICs circuit', 'Normalization', 'Mean field and Nyquist']
 >>> certificates = app.panel("Certificates")        # built on first use, as when its tab opens
+>>> any(c.holds for c in certificates.explorer.result[1])  # it opens on a certified network
+True
 >>> certificates.controls["w11"].value = 0.0          # as a user moving the slider
 >>> certificates.explorer.values["w11"]
 0.0
@@ -48,6 +50,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import functools
 
 import matplotlib.pyplot as plt
 import panel as pn
@@ -62,7 +65,9 @@ __all__ = ["EXPLORERS", "App", "build_app", "main"]
 #: returns an :class:`~rnnlab.widgets.Explorer`. Adding an explorer to the app is one line here.
 EXPLORERS = {
     "Phase portraits": widgets.rate_rnn_explorer,
-    "Certificates": widgets.contraction_explorer,
+    # Open on a network that Theorem 1 certifies (notebook 02's "mixed signs"), so a first look shows a
+    # certificate and its unit ball rather than a table of failures.
+    "Certificates": functools.partial(widgets.contraction_explorer, W=((0.3, -0.8), (0.6, 0.2))),
     "ORGaNICs circuit": widgets.circuit_explorer,
     "Normalization": widgets.normalization_explorer,
     "Mean field and Nyquist": widgets.mean_field_explorer,

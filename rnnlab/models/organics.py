@@ -77,12 +77,20 @@ class ORGaNICs(ModelBase):
     rectified : bool
         The rectified model of Appendix F (Eq. 86) instead of Eq. 1.
 
+    Notes
+    -----
+    **State layout.** A state is ``x = [y, a]``, shape ``(..., 2 n)``: the ``n`` principal neurons ``y``
+    first, then the ``n`` modulators ``a``. So ``model.n`` (the state dimension every rnnlab model has)
+    is ``2 n`` while ``model.n_neurons`` is ``n``, the size of ``W``; :meth:`split` returns ``(y, a)``.
+
     Examples
     --------
     >>> model = ORGaNICs(W=np.full((3, 3), 0.5), z=[1.0, -0.5, 0.2], sigma=0.1)
     >>> x = model.fixed_point()
     >>> bool(np.allclose(model.vector_field(0.0, x), 0.0))
     True
+    >>> model.n, model.n_neurons, [part.shape for part in model.split(x)]
+    (6, 3, [(3,), (3,)])
     """
 
     W: np.ndarray

@@ -371,6 +371,13 @@ class TrainedReservoir:
         """``-I + W R'`` at the ``m``-th fixed point, shape ``(N, N)``."""
         return self.reservoir.open_loop().jacobian(0.0, self.fixed_points.x[m])
 
+    def frequency_response(self, omega=None, m: int = 0, *, method: str = "auto") -> FrequencyResponse:
+        """The finite-N open-loop gain on ``s = i omega`` at the ``m``-th fixed point.
+
+        The same as :func:`frequency_response` ``(self, omega, m, method=method)``.
+        """
+        return frequency_response(self, omega, m, method=method)
+
 
 def train_readout(reservoir, targets, *, ridge: float = 0.0, tol: float = 1e-10) -> TrainedReservoir:
     """Train ``w_out`` for fixed points at the output levels ``targets`` (Rivkind & Barak 2017).
@@ -385,6 +392,21 @@ def train_readout(reservoir, targets, *, ridge: float = 0.0, tol: float = 1e-10)
         Tikhonov penalty of :func:`readout_weights`.
     tol : float
         Residual tolerance of :func:`open_loop_fixed_points`.
+
+    Returns
+    -------
+    TrainedReservoir
+        The closed loop with the trained ``w_out`` (``.reservoir``), the open-loop fixed points
+        (``.fixed_points``) and the output error ``w_out^T r_m - A_m`` (``.output_error``); its
+        :meth:`~TrainedReservoir.jacobian` and :meth:`~TrainedReservoir.frequency_response` analyse
+        one fixed point.
+
+    Examples
+    --------
+    >>> from rnnlab import Reservoir
+    >>> tr = train_readout(Reservoir.random(50, 0.5, rng=0), [1.0])
+    >>> bool(abs(tr.output_error[0]) < 1e-8), tr.frequency_response(m=0).encirclements
+    (True, 0)
     """
     fps = open_loop_fixed_points(reservoir, targets, tol=tol)
     w_out = readout_weights(fps.r, fps.targets, ridge=ridge)

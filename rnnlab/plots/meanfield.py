@@ -69,6 +69,8 @@ def nyquist(*responses, ax=None, labels=None, colors=None, legend: bool = True):
         ax.plot(r.G.real, -r.G.imag, color=color, linestyle="--", linewidth=1.0)
     ax.plot([CRITICAL_POINT.real], [CRITICAL_POINT.imag], "x", color="black", markersize=10, mew=2,
             label="critical point 1 + 0i")
+    # one legend entry for all dashed mirror branches, drawn after the data so line indices stay fixed
+    ax.plot([], [], color="0.4", linestyle="--", linewidth=1.0, label=r"$\omega < 0$ (mirror image)")
     ax.axhline(0.0, color="0.7", linewidth=0.8, zorder=0)
     ax.axvline(0.0, color="0.7", linewidth=0.8, zorder=0)
     ax.set_xlabel(r"Re $G_{OL}(i\omega)$")

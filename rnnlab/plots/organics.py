@@ -53,7 +53,11 @@ def circuit_portrait(cp, ax=None, *, energy: bool = True, levels: int = 12, lege
     _check_type("cp", cp, CircuitPortrait)
     ax = _axes(ax)
     pp = cp.portrait
-    _PortraitArtists(ax, pp, kinds=_kinds_present(pp.fixed_points.kinds))
+    artists = _PortraitArtists(ax, pp, kinds=_kinds_present(pp.fixed_points.kinds))
+    # the state is (y, a): name the nullclines in the circuit's variables, not x1/x2
+    for name, label in (("x", r"$\dot y = 0$"), ("y", r"$\dot a = 0$")):
+        if name in artists.nullclines:
+            artists.nullclines[name].set_label(label)
     if energy and cp.energy is not None:
         lv = _energy_levels(cp.energy, levels)
         if lv is not None:

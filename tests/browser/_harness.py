@@ -163,6 +163,9 @@ def jupyterlab(notebooks: list[Path], timeout: float = 90.0, keep_log=None):
         work.mkdir()
         for nb in notebooks:
             shutil.copy(nb, work / nb.name)
+        solutions = notebooks[0].parent / "solutions" if notebooks else None
+        if solutions is not None and solutions.is_dir():  # the notebooks' solution cells import from here
+            shutil.copytree(solutions, work / "solutions", ignore=shutil.ignore_patterns("__pycache__"))
         for name, value in _LAB_SETTINGS.items():
             path = settings / name
             path.parent.mkdir(parents=True, exist_ok=True)
