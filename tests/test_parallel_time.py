@@ -166,3 +166,22 @@ def test_bound_needs_a_holding_certificate():
         jacobi_bound(0.5, 0.1, 1.0)
     with pytest.raises(ValueError, match="A must"):
         linear_scan(np.zeros((3, 2, 3)), np.zeros((3, 2)), np.zeros(2))
+
+
+def test_plots_draw_and_return_axes():
+    import matplotlib.pyplot as plt
+
+    from rnnlab.plots.parallel_time import parallel_dichotomy as plot_dichotomy
+    from rnnlab.plots.parallel_time import parallel_iterates, parallel_residuals
+
+    model = RateRNN([[0.0, 0.5], [-0.5, 0.0]], u=0.1)
+    res = [parallel_evaluate(model, [1.0, 0.0], 50, 0.1, method=m, keep_iterates=True) for m in METHODS]
+    ax = parallel_iterates(res[0], every=5)
+    assert len(ax.lines) == len(range(0, res[0].iterations + 1, 5)) + 1
+    ax = parallel_residuals(res)
+    assert len(ax.get_lines()) == 2 * len(METHODS)
+    d = parallel_dichotomy([0.2, 3.0], n=10, T=30, dt=0.5, methods=("newton",), rng=SEED)
+    _, ax = plt.subplots()
+    assert plot_dichotomy(d, ax=ax) is ax
+    with pytest.raises(ValueError, match="iterates"):
+        parallel_iterates(parallel_evaluate(model, [1.0, 0.0], 5, 0.1))
