@@ -320,7 +320,8 @@ class ParallelTrajectory:
 
     def __repr__(self) -> str:
         return (
-            f"ParallelTrajectory(method={self.method!r}, step={self.step!r}, T={self.T}, n={self.x.shape[-1]}, "
+            f"ParallelTrajectory(method={self.method!r}, step={self.step!r}, T={self.T}, "
+            f"n={self.x.shape[-1]}, "
             f"iterations={self.iterations}, converged={self.converged}, residual={self.residuals[-1]:.3g})"
         )
 
@@ -411,7 +412,9 @@ def parallel_evaluate(
     else:
         init = np.asarray(init, dtype=float)
         if init.shape not in ((T, n), (T + 1, n)) or not np.all(np.isfinite(init)):
-            raise ValueError(f"init must be finite with shape ({T}, {n}) or ({T + 1}, {n}), got shape {init.shape}")
+            raise ValueError(
+                f"init must be finite with shape ({T}, {n}) or ({T + 1}, {n}), got shape {init.shape}"
+            )
         x[1:] = init[-T:]
 
     fs = _Stacked(model, not _time_varying(model))
@@ -562,12 +565,16 @@ def jacobi_bound(certificate: Certificate, dt: float, jacobian_norm: float) -> J
     if not isinstance(certificate, Certificate):
         raise TypeError(f"certificate must be an rnnlab Certificate, got {type(certificate).__name__}")
     if not certificate.holds:
-        raise ValueError(f"certificate must hold (a positive rate) to bound the sweeps; {certificate.criterion} does not")
+        raise ValueError(
+            f"certificate must hold (a positive rate) to bound the sweeps; {certificate.criterion} does not"
+        )
     if not (np.isfinite(dt) and dt > 0):
         raise ValueError(f"dt must be a positive number, got {dt!r}")
     c = float(certificate.rate)
     if not (np.isfinite(jacobian_norm) and jacobian_norm >= c):
-        raise ValueError(f"jacobian_norm must be finite and at least the rate {c:g} (|J| >= -mu(J)), got {jacobian_norm!r}")
+        raise ValueError(
+            f"jacobian_norm must be finite and at least the rate {c:g} (|J| >= -mu(J)), got {jacobian_norm!r}"
+        )
     s = float(jacobian_norm)
     if certificate.norm == "l2":
         factor = math.sqrt(max(0.0, 1 - 2 * c * dt + (s * dt) ** 2))

@@ -32,7 +32,8 @@ def test_scan_equals_sequential_recurrence(seed, T, n, diagonal):
     A = rng.uniform(-1.2, 1.2, size=(T, n) if diagonal else (T, n, n)) / (1 if diagonal else np.sqrt(n))
     b, x0 = rng.normal(size=(T, n)), rng.normal(size=n)
     expected = sequential_scan(A, b, x0)
-    np.testing.assert_allclose(linear_scan(A, b, x0), expected, rtol=1e-10, atol=1e-10 * (1 + np.abs(expected).max()))
+    atol = 1e-10 * (1 + np.abs(expected).max())
+    np.testing.assert_allclose(linear_scan(A, b, x0), expected, rtol=1e-10, atol=atol)
 
 
 def _contracting_models():
@@ -103,7 +104,10 @@ def test_certified_jacobi_bound_holds(seed, hopfield, dt):
     n = 3
     W = rng.normal(size=(n, n)) * rng.uniform(0.1, 0.5) / np.sqrt(n)
     u = rng.normal(size=n)
-    model = Hopfield(W, C=rng.uniform(0.5, 1.5, n), u=u) if hopfield else RateRNN(W, u=u, tau=rng.uniform(0.5, 2))
+    if hopfield:
+        model = Hopfield(W, C=rng.uniform(0.5, 1.5, n), u=u)
+    else:
+        model = RateRNN(W, u=u, tau=rng.uniform(0.5, 2))
     cert = certify(model).best
     assert cert is not None
     bound = jacobi_bound(cert, dt, _sup_jacobian_norm(model, cert))

@@ -10,7 +10,9 @@ from ._core import _axes, _check_type, _finish_legend
 
 __all__ = ["parallel_dichotomy", "parallel_iterates", "parallel_residuals"]
 
-METHOD_COLORS = {"jacobi": "tab:blue", "picard": "tab:cyan", "quasi-newton": "tab:orange", "newton": "tab:red"}
+METHOD_COLORS = {
+    "jacobi": "tab:blue", "picard": "tab:cyan", "quasi-newton": "tab:orange", "newton": "tab:red",
+}
 
 
 def parallel_dichotomy(d: Dichotomy, ax=None, *, legend: bool = True):
@@ -73,7 +75,8 @@ def parallel_iterates(result: ParallelTrajectory, ax=None, *, component: int = 0
     ax.plot(result.t, result.x[:, component], "k--", lw=1.2, label=f"iterate {result.iterations}")
     ax.set_xlabel("t")
     ax.set_ylabel(f"$x_{{{component}}}$")
-    ax.set_title(f"{result.method}: {result.iterations} iterations, converged={result.converged}", fontsize="small")
+    title = f"{result.method}: {result.iterations} iterations, converged={result.converged}"
+    ax.set_title(title, fontsize="small")
     _finish_legend(ax, True)
     return ax
 
