@@ -41,6 +41,10 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_widget_organics.py
 	$(BIN)/python benchmarks/bench_meanfield.py
 	$(BIN)/python benchmarks/bench_train_step.py
+	$(BIN)/python benchmarks/bench_train_organics.py
+	$(BIN)/python benchmarks/bench_parallel_time.py
+	$(BIN)/python benchmarks/bench_sweep.py
+	$(BIN)/python benchmarks/fuzz_report.py
 	$(BIN)/python benchmarks/bench_browser_latency.py
 
 clean:

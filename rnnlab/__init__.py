@@ -3,7 +3,8 @@
 The analysis side (this package's top level) needs only numpy and scipy (cvxpy loads inside the
 LMI searches); ``rnnlab.plots`` needs matplotlib and ``rnnlab.widgets`` ipywidgets, and both load
 on first use. Submodules: :mod:`rnnlab.lognorms`, :mod:`rnnlab.metrics`, :mod:`rnnlab.certificates`,
-:mod:`rnnlab.organics_circuit`, :mod:`rnnlab.meanfield_targets`; the torch side is :mod:`rnnlab.train`.
+:mod:`rnnlab.organics_circuit`, :mod:`rnnlab.meanfield_targets`, :mod:`rnnlab.parallel_time`,
+:mod:`rnnlab.checks`; the torch side is :mod:`rnnlab.train`.
 """
 
 from importlib import import_module
@@ -51,7 +52,17 @@ from .models import (
 from .organics_circuit import CircuitFixedPoints, Regime, circuit_2d, circuit_fixed_points, regime
 from .organics_trials import StabilityTrials, stability_trials
 from .phase import PhasePortrait, phase_portrait
-from .simulate import DivergenceError, DivergenceWarning, Trajectory, simulate
+from .parallel_time import (
+    Dichotomy,
+    JacobiBound,
+    ParallelTrajectory,
+    jacobi_bound,
+    linear_scan,
+    lyapunov_exponents,
+    parallel_dichotomy,
+    parallel_evaluate,
+)
+from .simulate import DivergenceError, DivergenceWarning, StepLimitError, Trajectory, simulate
 from .spectrum import Spectrum, jacobian_spectrum
 from .weights import gaussian_weights, sparse_weights
 
@@ -105,6 +116,15 @@ __all__ = [
     "Trajectory",
     "DivergenceError",
     "DivergenceWarning",
+    "StepLimitError",
+    "parallel_evaluate",
+    "ParallelTrajectory",
+    "linear_scan",
+    "jacobi_bound",
+    "JacobiBound",
+    "lyapunov_exponents",
+    "parallel_dichotomy",
+    "Dichotomy",
     "find_fixed_points",
     "FixedPoint",
     "FixedPoints",

@@ -83,7 +83,8 @@ def phase_portrait(
         If positive, integrate from an ``n_trajectories x n_trajectories`` grid of initial states
         up to ``t_max`` (RK4, 200 steps).
     max_iter : int
-        Newton iterations per start (see :func:`rnnlab.find_fixed_points`).
+        Newton iterations per start (see :func:`rnnlab.find_fixed_points`); 0 skips the fixed-point
+        search, for callers that know the fixed points already (the portrait then has none).
 
     Returns
     -------
@@ -102,7 +103,7 @@ def phase_portrait(
     xlim, ylim = _check_lim("xlim", xlim), _check_lim("ylim", ylim)
     for name, value, least in (
         ("n_grid", n_grid, 2), ("n_nullcline", n_nullcline, 2), ("n_starts", n_starts, 1),
-        ("n_trajectories", n_trajectories, 0),
+        ("n_trajectories", n_trajectories, 0), ("max_iter", max_iter, 0),
     ):
         if not isinstance(value, (int, np.integer)) or value < least:
             raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
@@ -127,8 +128,11 @@ def phase_portrait(
                     np.linspace(ylim[0] + pad_y, ylim[1] - pad_y, n_starts)),
         axis=-1,
     ).reshape(-1, 2)
-    starts = np.concatenate([_nullcline_crossings(model, t, nullclines["x"]), grid])
-    fps = find_fixed_points(model, starts, t=t, max_iter=max_iter)
+    if max_iter == 0:
+        fps = FixedPoints(np.empty((0, 2)), np.empty((0, 2), complex), np.empty(0), (), 0, 0)
+    else:
+        starts = np.concatenate([_nullcline_crossings(model, t, nullclines["x"]), grid])
+        fps = find_fixed_points(model, starts, t=t, max_iter=max_iter)
     inside = (
         (fps.x[:, 0] >= xlim[0]) & (fps.x[:, 0] <= xlim[1]) & (fps.x[:, 1] >= ylim[0]) & (fps.x[:, 1] <= ylim[1])
     )

@@ -78,6 +78,15 @@ def test_window_without_fixed_points():
     assert len(pp.fixed_points) == 0 and pp.fixed_points.x.shape == (0, 2)
 
 
+def test_max_iter_zero_skips_the_search_and_keeps_the_field():
+    model = RateRNN(2 * np.eye(2))
+    skipped, full = phase_portrait(model, max_iter=0), phase_portrait(model)
+    assert len(skipped.fixed_points) == 0 and skipped.fixed_points.x.shape == (0, 2)
+    np.testing.assert_array_equal(skipped.U, full.U)
+    with pytest.raises(ValueError, match="max_iter must be an integer >= 0"):
+        phase_portrait(model, max_iter=-1)
+
+
 def test_trajectories_are_optional_and_shaped():
     model = LinearSystem(A_FOCUS)
     assert phase_portrait(model).trajectories is None

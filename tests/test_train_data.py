@@ -429,6 +429,26 @@ def test_fashion_mnist_tasks_read_the_same_idx_layout(tmp_path):
         load_task("sfmnist", root=tmp_path / "empty")
 
 
+def test_download_fashion_mnist_lands_in_its_own_folder_and_checks_md5(tmp_path, monkeypatch):
+    import hashlib
+
+    from rnnlab.train import data as data_module
+
+    write_mnist(tmp_path / "mirror", gz=True)
+    files = sorted((tmp_path / "mirror" / "MNIST" / "raw").iterdir())
+    monkeypatch.setattr(data_module, "FASHION_MNIST_URL", files[0].parent.as_uri() + "/")
+    monkeypatch.setattr(data_module, "FASHION_MNIST_MD5",
+                        {p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in files})
+    data = load_task("psfmnist", root=tmp_path / "data", download=True, val_fraction=0.0)
+    assert len(data.test) == 12 and "FashionMNIST" in data.info["source"]
+    assert sorted(p.name for p in (tmp_path / "data" / "FashionMNIST" / "raw").iterdir()) == [
+        p.name for p in files]
+    assert not (tmp_path / "data" / "MNIST").exists()
+    monkeypatch.setattr(data_module, "FASHION_MNIST_MD5", {p.name: "0" * 32 for p in files})
+    with pytest.raises(DatasetError, match="md5 mismatch"):
+        data_module.download_fashion_mnist(tmp_path / "other")
+
+
 def test_a_directory_where_a_data_file_should_be_is_a_dataset_error(tmp_path):
     write_mnist(tmp_path, n_train=20, n_test=10)
     target = tmp_path / "MNIST" / "raw" / "train-images-idx3-ubyte"

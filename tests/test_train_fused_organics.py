@@ -152,13 +152,13 @@ def test_bad_input_raises_clear_errors(call, error, match):
 
 def test_resumed_cpu_run_is_bit_identical_with_the_fused_loop(tmp_path):
     """A run stopped after epoch 1 and resumed ends with exactly the weights of an uninterrupted one."""
-    from rnnlab.train.loop import RunConfig, resume, train
+    from rnnlab.train.loop import RunConfig, resume, run
 
     cfg = RunConfig(task="digits", net="organics", net_options={"hidden_size": 3, "backend": "fused"},
                     epochs=2, batch_size=16, milestones=(), device="cpu", data_limit=48, val_fraction=0.25,
                     monitor=False)
-    straight = train(cfg.replace(run_dir=str(tmp_path / "a")), progress=False)
-    train(cfg.replace(run_dir=str(tmp_path / "b"), epochs=1), progress=False)
+    straight = run(cfg.replace(run_dir=str(tmp_path / "a")), progress=False)
+    run(cfg.replace(run_dir=str(tmp_path / "b"), epochs=1), progress=False)
     resumed = resume(tmp_path / "b", epochs=2, progress=False)
     a, b = straight.model.state_dict(), resumed.model.state_dict()
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)

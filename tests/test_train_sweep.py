@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 pytest.importorskip("torch")
 from rnnlab.train import loop  # noqa: E402
 from rnnlab.train import sweeps  # noqa: E402
+from rnnlab.train.callbacks import StopAfter  # noqa: E402
 from rnnlab.train.loop import RunConfig  # noqa: E402
 from rnnlab.train.sweeps import parse_executor, repeat_configs, sweep  # noqa: E402
 
@@ -65,7 +66,7 @@ def test_in_process_and_dask_local_cluster_give_identical_rows(tmp_path):
 
 def test_submitit_debug_executor_runs_a_sweep(tmp_path):
     submitit = pytest.importorskip("submitit")
-    direct = loop.train(CFG.replace(run_dir=str(tmp_path / "direct")), progress=False)  # seed 0, no sweep
+    direct = loop.run(CFG.replace(run_dir=str(tmp_path / "direct")), progress=False)  # seed 0, no sweep
     executor = submitit.AutoExecutor(folder=tmp_path / "logs", cluster="debug")
     got = sweep(repeat_configs(CFG, [0, 1], run_dir=tmp_path / "sub"), executor, progress=False)
     rows = _metrics(got)
@@ -78,8 +79,8 @@ def test_failed_run_is_an_error_row_and_a_rerun_completes_it(tmp_path):
     cfgs = repeat_configs(CFG, [0, 1, 2], run_dir=tmp_path / "runs")
     clean = _metrics(sweep(repeat_configs(CFG, [0, 1, 2], run_dir=tmp_path / "clean"), progress=False))
     # seed 1's worker dies after its first epoch: a checkpoint is left behind, the future raises
-    stopped = loop.train(cfgs[1], callbacks=[_StopAfter(1)], progress=False)
-    assert stopped.status == "interrupted" and (tmp_path / "runs" / "seed1" / "checkpoint.pt").exists()
+    stopped = loop.run(cfgs[1], callbacks=[StopAfter(epochs=1)], progress=False)
+    assert stopped.status == "stopped" and (tmp_path / "runs" / "seed1" / "checkpoint.pt").exists()
     first = sweep(cfgs, _Inline(fail={2}), progress=False)
     rows = first.table()
     assert [r["status"] for r in rows] == ["completed", "error", "completed"]
@@ -97,21 +98,40 @@ def test_failed_run_is_an_error_row_and_a_rerun_completes_it(tmp_path):
     assert _metrics(second) == clean  # the resumed run ends as the uninterrupted one
 
 
-class _StopAfter:
-    def __init__(self, epochs):
-        self.epochs = epochs
-
-    def on_epoch_end(self, row):
-        if row["epoch"] >= self.epochs:
-            raise KeyboardInterrupt
-
-
 def test_an_exception_inside_a_run_is_a_row(tmp_path):
-    bad = CFG.replace(net="no_such_net", run_dir=str(tmp_path / "bad"))
+    # a net option that only the net's constructor refuses (RunConfig checks the net's name, not its options)
+    bad = CFG.replace(net_options={"hidden_size": 6, "no_such_option": 1}, run_dir=str(tmp_path / "bad"))
     good = CFG.replace(run_dir=str(tmp_path / "good"))
     rows = sweep([bad, good], progress=False).table()
-    assert rows[0]["status"] == "error" and "no_such_net" in rows[0]["error"]
+    assert rows[0]["status"] == "error" and "no_such_option" in rows[0]["error"]
     assert rows[1]["status"] == "completed"
+
+
+def test_a_diverged_run_is_a_final_row_with_the_loops_message(tmp_path, monkeypatch):
+    """The loop writes result.json "diverged" and raises; the row is that file, and a rerun skips it."""
+    real_build = loop._build_net
+
+    def build_poisoned(config, data):  # the net's output becomes NaN from its 5th training batch on
+        net, monitor = real_build(config, data)
+        calls = []
+
+        def poison(module, args, out):
+            if module.training:
+                calls.append(1)
+                return out * float("nan") if len(calls) >= 5 else out
+            return out
+
+        net.register_forward_hook(poison)
+        return net, monitor
+
+    monkeypatch.setattr(loop, "_build_net", build_poisoned)
+    cfgs = repeat_configs(CFG, [0], run_dir=tmp_path)
+    row = sweep(cfgs, progress=False).table()[0]
+    assert row["status"] == "diverged" and row["epochs"] == 1  # epoch 1 (3 batches of 64) was good
+    assert "TrainingDiverged" in row["error"] and "loss became nan" in row["error"]
+    assert row["test_accuracy"] is None
+    again = sweep(cfgs, progress=False)
+    assert again.skipped == (0,)
 
 
 def test_bad_executors_and_configs_are_refused_before_any_run(tmp_path, monkeypatch):

@@ -19,5 +19,9 @@ from .organics import *  # noqa: F401,F403
 from .organics import __all__ as _organics_all
 from .meanfield import *  # noqa: F401,F403
 from .meanfield import __all__ as _meanfield_all
+from .parallel_time import *  # noqa: F401,F403
+from .parallel_time import __all__ as _parallel_time_all
+from .sweeps import *  # noqa: F401,F403
+from .sweeps import __all__ as _sweeps_all
 
-__all__ = [*_core_all, *_organics_all, *_meanfield_all]
+__all__ = [*_core_all, *_organics_all, *_meanfield_all, *_parallel_time_all, *_sweeps_all]

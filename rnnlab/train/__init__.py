@@ -10,6 +10,8 @@ Only this subpackage imports torch (``import rnnlab`` does not). Its parts:
 - :mod:`rnnlab.train.config`: run configs and the papers' presets; :mod:`rnnlab.train.loop`: the
   training loop and its entry points ``run`` (a config), ``fit`` (a model and data), ``resume``;
   :mod:`rnnlab.train.rundir`: the run directory's files; :mod:`rnnlab.train.callbacks`: event callbacks.
+- :mod:`rnnlab.train.sweeps`: many configs on any executor (in-process, ``concurrent.futures``, Dask,
+  submitit), one table row per run, resumable.
 
 ``python -m rnnlab.train`` (or ``rnnlab-train``) runs the same configs from a terminal.
 """
@@ -22,5 +24,8 @@ from .config import *  # noqa: F401,F403
 from .config import __all__ as _config_all
 from .loop import *  # noqa: F401,F403
 from .loop import __all__ as _loop_all
+from .sweeps import *  # noqa: F401,F403
+from .sweeps import __all__ as _sweeps_all
 
-__all__ = [*_nets_all, *_data_all, *_config_all, *[n for n in _loop_all if n not in _config_all]]
+__all__ = [*_nets_all, *_data_all, *_config_all, *[n for n in _loop_all if n not in _config_all],
+           *_sweeps_all]

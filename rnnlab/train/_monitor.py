@@ -84,6 +84,8 @@ class StabilityMonitor:
         out: dict[str, float] = {}
         if hasattr(net, "certificate_margin"):
             out["certificate_margin"] = float(net.certificate_margin())
+        if hasattr(net, "certified"):  # a Combo Net with the authors' coupling is not certified by construction
+            out["certified"] = float(net.certified)
         if self.jacobian:
             param = next(net.parameters())
             x = self.probe_x.to(device=param.device, dtype=param.dtype)

@@ -139,13 +139,15 @@ def _print_result(run_dir) -> None:
 
 def _train(cfg, args):
     """The run(s) that ``args`` ask for; a RunResult, or a RepeatResult for ``--seeds``."""
-    from .data import download_cifar10, download_mnist
+    from .data import download_cifar10, download_fashion_mnist, download_mnist
     from .loop import repeat, resume, run
 
     progress = not args.quiet
     if args.download and not args.resume:
         if cfg.task in ("smnist", "psmnist"):
             download_mnist(cfg.data_root)
+        elif cfg.task in ("sfmnist", "psfmnist"):
+            download_fashion_mnist(cfg.data_root)
         elif cfg.task == "scifar10":
             download_cifar10(cfg.data_root)
     if args.resume:

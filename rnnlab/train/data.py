@@ -76,6 +76,7 @@ __all__ = [
     "load_mnist",
     "load_cifar10",
     "download_mnist",
+    "download_fashion_mnist",
     "download_cifar10",
     "batches",
 ]
@@ -96,6 +97,14 @@ MNIST_MD5 = {
     "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
     "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
     "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+}
+# torchvision's FashionMNIST resources (the same files as Zalando's repository)
+FASHION_MNIST_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
+FASHION_MNIST_MD5 = {
+    "train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+    "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
+    "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
+    "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
 }
 CIFAR_DIR = "cifar-10-batches-py"
 CIFAR_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
@@ -431,13 +440,22 @@ def _fetch(url: str, target: Path, md5: str) -> None:
             os.remove(tmp)
 
 
+def _download_idx(root, name: str, url: str, md5s: dict) -> Path:
+    raw = data_root(root) / name / "raw"
+    for file, md5 in md5s.items():
+        if not (raw / file).exists() and not (raw / file[:-3]).exists():
+            _fetch(url + file, raw / file, md5)
+    return raw
+
+
 def download_mnist(root=None) -> Path:
     """Download the four MNIST files into ``<root>/MNIST/raw`` (skipping those present)."""
-    raw = data_root(root) / "MNIST" / "raw"
-    for name, md5 in MNIST_MD5.items():
-        if not (raw / name).exists() and not (raw / name[:-3]).exists():
-            _fetch(MNIST_URL + name, raw / name, md5)
-    return raw
+    return _download_idx(root, "MNIST", MNIST_URL, MNIST_MD5)
+
+
+def download_fashion_mnist(root=None) -> Path:
+    """Download the four Fashion-MNIST files into ``<root>/FashionMNIST/raw`` (skipping those present)."""
+    return _download_idx(root, "FashionMNIST", FASHION_MNIST_URL, FASHION_MNIST_MD5)
 
 
 def download_cifar10(root=None) -> Path:
@@ -575,11 +593,8 @@ def _raw_task(task, root, download, info):
     """The task's ``(x_train, y_train, x_test, y_test, peak)`` as numpy arrays of shape (N, T, C)."""
     if task in ("smnist", "psmnist", "sfmnist", "psfmnist"):
         fashion = task in ("sfmnist", "psfmnist")
-        if download and not fashion:
-            download_mnist(root)
-        elif download:
-            raise DatasetError("Fashion-MNIST is not downloaded by rnnlab: install Debian's "
-                               "dataset-fashion-mnist or put its IDX files in <root>/FashionMNIST/raw")
+        if download:
+            download_fashion_mnist(root) if fashion else download_mnist(root)
         x_tr, y_tr, x_te, y_te = load_fashion_mnist(root) if fashion else load_mnist(root)
         x_tr, x_te, peak = x_tr.reshape(-1, 784, 1), x_te.reshape(-1, 784, 1), 255.0
         info["source"] = str(data_root(root) / ("FashionMNIST" if fashion else "MNIST") / "raw")

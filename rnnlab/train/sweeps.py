@@ -8,11 +8,13 @@ in-process (``executor=None``). The papers report repeated trials by mean, min a
 
 Decisions:
 
-* A run that raises (a diverged loss, out of memory) or whose worker dies (the future's ``result()``
-  raises) is a row with ``status="error"`` and the error's text; the sweep goes on.
-* Every run directory ends with ``result.json`` (keys ``status``, ``test_accuracy``,
-  ``best_val_accuracy``, ``epochs``, ``wall_time_s``, ``device``, ``certificate_margin``, ``config``).
-  A rerun reads it: a run whose status is final (:data:`FINAL_STATUSES`) is not run again; a run
+* A diverged run is a row with ``status="diverged"`` and the loop's message; a run that raises
+  otherwise (out of memory, bad data) or whose worker dies (the future's ``result()`` raises) is a row
+  with ``status="error"`` and the error's text; the sweep goes on.
+* The training loop ends every run directory with ``result.json`` (keys ``status``,
+  ``test_accuracy``, ``best_val_accuracy``, ``epochs``, ``wall_time_s``, ``device``,
+  ``certificate_margin``, ``config``, ...); a row is its content. A rerun reads it: a run whose status
+  is final (:data:`FINAL_STATUSES`; a diverged run diverges again, bit for bit) is not run again; a run
   directory with ``checkpoint.pt`` but no final result is resumed from its checkpoint
   (:func:`rnnlab.train.loop.resume`), so it ends as the uninterrupted run would.
 * Every config needs its own ``run_dir`` (that is what makes a rerun possible); duplicates are refused
@@ -31,52 +33,24 @@ from typing import Any, Sequence
 
 from .loop import RunConfig
 
-__all__ = ["sweep", "SweepResult", "repeat_configs", "parse_executor", "FINAL_STATUSES", "COLUMNS"]
+__all__ = ["sweep", "SweepResult", "repeat_configs", "parse_executor", "read_result", "FINAL_STATUSES",
+           "COLUMNS"]
 
 #: Statuses of result.json after which a rerun does not run the config again.
-FINAL_STATUSES = ("completed",)
+FINAL_STATUSES = ("completed", "diverged")
 
 #: The metric columns of :meth:`SweepResult.table` (after the varying config fields and ``seed``).
 COLUMNS = ("test_accuracy", "best_val_accuracy", "certificate_margin", "epochs", "wall_time_s", "device",
            "status", "error")
 
-_RESULT_KEYS = ("status", "test_accuracy", "best_val_accuracy", "epochs", "wall_time_s", "device",
-                "certificate_margin", "config")
-
 
 def _train_one(config: RunConfig, resume_from: str | None):
-    """The one call into the training loop (switch to ``loop.run(config)`` at merge)."""
-    from .loop import resume, train
+    """The one call into the training loop: resume a run directory with a checkpoint, else run."""
+    from .loop import resume, run
 
     if resume_from is not None:
         return resume(resume_from, progress=False)
-    return train(config, progress=False)
-
-
-def _summary(result, wall_time_s: float) -> dict:
-    """``result.json``'s content from a :class:`~rnnlab.train.loop.RunResult`."""
-    margin = None
-    model = getattr(result, "model", None)
-    if model is not None and hasattr(model, "certificate_margin"):
-        try:
-            margin = float(model.certificate_margin())
-        except Exception:  # a net without a certificate in its current state  # noqa: BLE001
-            margin = None
-    best_val = None
-    vals = [row.get("val_acc") for row in result.history if row.get("val_acc") is not None]
-    if vals:
-        best_val = float(max(vals))
-    device = None
-    if model is not None:
-        try:
-            device = str(next(model.parameters()).device)
-        except StopIteration:
-            device = None
-    # RunResult.test_accuracy: the best-validation model's, as repeat() and the papers' tables report
-    test = None if result.test is None else float(result.test_accuracy)
-    return {"status": result.status, "test_accuracy": test, "best_val_accuracy": best_val,
-            "epochs": int(result.epochs_done), "wall_time_s": float(wall_time_s), "device": device,
-            "certificate_margin": margin, "config": result.config.to_dict()}
+    return run(config, progress=False)
 
 
 def read_result(run_dir) -> dict | None:
@@ -91,25 +65,28 @@ def read_result(run_dir) -> dict | None:
 
 
 def _execute(config_dict: dict) -> dict:
-    """Run (or resume) one config where the executor puts it; never raises for a failed run."""
+    """Run (or resume) one config where the executor puts it; never raises for a failed run.
+
+    The training loop writes ``result.json`` (also for a diverged run, before it raises
+    :class:`~rnnlab.train.loop.TrainingDiverged`); the row is that file's content, so a diverged run
+    is a ``"diverged"`` row carrying the loop's message, and only a run that left no result is an
+    ``"error"`` row.
+    """
     config = RunConfig.from_dict(config_dict)
     run_dir = Path(config.run_dir)
     start = time.perf_counter()
     try:
         resume_from = str(run_dir) if (run_dir / "checkpoint.pt").exists() else None
-        result = _train_one(config, resume_from)
-        summary = _summary(result, time.perf_counter() - start)
-        if read_result(run_dir) is None or resume_from is not None:
-            # today's loop does not write result.json; the restructured loop will (then this is a no-op
-            # rewrite of the same keys)
-            tmp = run_dir / "result.json.tmp"
-            tmp.write_text(json.dumps(summary, indent=1))
-            os.replace(tmp, run_dir / "result.json")
-        return {**read_result(run_dir), "error": None}
+        _train_one(config, resume_from)
+        error = None
     except Exception as err:  # noqa: BLE001 -- a failed run is a row, not the end of the sweep
-        return {"status": "error", "error": f"{type(err).__name__}: {err}",
-                "traceback": traceback.format_exc(), "wall_time_s": time.perf_counter() - start,
-                "config": config_dict}
+        error, trace = f"{type(err).__name__}: {err}", traceback.format_exc()
+    done = read_result(run_dir)
+    if done is not None and (error is None or done.get("status") == "diverged"):
+        return {**done, "error": error}
+    return {"status": "error", "error": error or "the run wrote no result.json",
+            "traceback": trace if error else None, "wall_time_s": time.perf_counter() - start,
+            "config": config_dict}
 
 
 def _flat(d: dict, prefix: str = "") -> dict:
