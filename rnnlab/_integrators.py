@@ -218,9 +218,16 @@ def dopri5(f, t, x0, *, rtol, atol, bound, max_step, max_steps):
         if n_out > 0:
             t_k = t[k_next : k_next + n_out]
             basis = _dense_basis((t_k - t_cur) / h)  # (m, 5)
-            values = (basis @ R.reshape(5, -1)).reshape((n_out,) + y.shape)  # (m, B, n)
-            values[t_k[:, None] >= t_cross[None, :]] = np.nan
-            xs[k_next : k_next + n_out, _rows(active, n_traj)] = values
+            past = t_k[:, None] >= t_cross[None, :]  # (m, B): samples after a stop
+            if active.size == n_traj:  # interpolate straight into the output (a contiguous block)
+                values = xs[k_next : k_next + n_out]
+                np.matmul(basis, R.reshape(5, -1), out=values.reshape(n_out, -1))
+            else:
+                values = (basis @ R.reshape(5, -1)).reshape((n_out,) + y.shape)  # (m, B, n)
+            if past.any():
+                values[past] = np.nan
+            if active.size < n_traj:
+                xs[k_next : k_next + n_out, active] = values
             k_next += n_out
         t_cur, y = t_new, y_new
         K[0] = K[6]
