@@ -526,7 +526,7 @@ def load_task(task: str, *, root=None, val_fraction: float = 0.05, seed: int = 0
     task : str
         One of :data:`TASKS` (see the module docstring for shapes).
     root : path, optional
-        Data directory (:func:`data_root`); only ``smnist``, ``psmnist`` and ``scifar10`` read it.
+        Data directory (:func:`data_root`); the MNIST, Fashion-MNIST and CIFAR10 tasks read it.
     val_fraction : float
         Fraction of the training images held out for validation, in ``[0, 1)``.
     seed : int
@@ -544,7 +544,7 @@ def load_task(task: str, *, root=None, val_fraction: float = 0.05, seed: int = 0
     device : str or torch.device
         Where the tensors live; batches are sliced from them there.
     download : bool
-        Download MNIST or CIFAR10 into ``root`` when missing (needs the network).
+        Download MNIST, Fashion-MNIST or CIFAR10 into ``root`` when missing (needs the network).
 
     Examples
     --------
