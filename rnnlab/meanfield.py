@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .checks import positive_number, real_number
+from .checks import as_real_array, check_choice, positive_number, real_number
 import scipy.optimize
 from numpy.polynomial.hermite_e import hermegauss
 from numpy.polynomial.legendre import leggauss
@@ -475,7 +475,8 @@ def gain_curves(g, A=1.0, *, phi: str | Activation = "tanh", feedback: str = "ga
     >>> bool(np.all(curves.lambda_out < 0))          # origin-centred sigmoid: always stable (Eq. 15)
     True
     """
-    g, A = np.broadcast_arrays(np.atleast_1d(np.asarray(g, dtype=float)), np.asarray(A, dtype=float))
+    check_choice("feedback", feedback, FEEDBACK_DISTRIBUTIONS)  # before the loop, which turns errors into notes
+    g, A = np.broadcast_arrays(np.atleast_1d(as_real_array("g", g)), as_real_array("A", A))
     if g.ndim != 1:
         raise ValueError(f"g and A must broadcast to one dimension, got shape {g.shape}")
     for k in range(g.size):  # bad input raises here, before the sweep

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .checks import real_number
 from .fixed_points import FixedPoints, classify
 from .phase import PhasePortrait, phase_portrait
 from .models.organics import ORGaNICs
@@ -50,8 +51,10 @@ def circuit_2d(w_r: float = 1.0, b0: float = 0.5, sigma: float = 0.1, b: float =
     >>> m.n, float(m.W_r[0, 0])
     (2, 0.5)
     """
-    if not (np.isfinite(w_r) and w_r > 0):
+    w_r = real_number("w_r", w_r)
+    if w_r <= 0:
         raise ValueError(f"w_r must be positive (Sec. 5 takes a positive recurrent scalar), got {w_r!r}")
+    w, z = real_number("w", w), real_number("z", z)
     return ORGaNICs(W=[[w]], z=[z], b=b, b0=b0, sigma=sigma, tau_y=tau_y, tau_a=tau_a, W_r=[[w_r]],
                     rectified=rectified)
 

@@ -247,8 +247,7 @@ def stability_trials(n_neurons: int = 10, max_singular_values=(1.0, 2.0, 3.0), n
     bounds = as_real_array("max_singular_values", max_singular_values).ravel()
     if bounds.size == 0 or not np.all(np.isfinite(bounds)) or np.any(bounds <= 0):
         raise ValueError(f"max_singular_values must be positive numbers, got {max_singular_values!r}")
-    if not (np.isfinite(t_settle) and t_settle > 0) or not tol > 0:
-        raise ValueError(f"t_settle and tol must be positive, got {t_settle!r} and {tol!r}")
+    tol = positive_number("tol", tol)
     if not isinstance(iterations, (int, np.integer)) or iterations < 0:
         raise ValueError(f"iterations must be a non-negative integer, got {iterations!r}")
     # Refuse before drawing a single model: n_trials = 10**30 or t_settle = 1e300 would never finish.

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import Activation
+from .checks import as_real_array, positive_number, real_number
 from .certificates import Certificate, certify
 from .models._base import check_model, check_state
 from .models.rnn import RateRNN
@@ -216,8 +217,7 @@ def _check_grid(model, x0, T, dt, step):
         raise ValueError(f"x0 must be one state of shape ({model.n},), got shape {x0.shape}")
     if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
         raise ValueError(f"T must be a positive integer number of steps, got {T!r}")
-    if not (np.isfinite(dt) and dt > 0):
-        raise ValueError(f"dt must be a positive number, got {dt!r}")
+    positive_number("dt", dt)
     if step not in STEPS:
         raise ValueError(f"step must be one of {STEPS}, got {step!r}")
     return x0
@@ -398,8 +398,7 @@ def parallel_evaluate(
     x0 = _check_grid(model, x0, T, dt, step)
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    if not (np.isfinite(tol) and tol > 0):
-        raise ValueError(f"tol must be a positive number, got {tol!r}")
+    positive_number("tol", tol)
     max_iter = T if max_iter is None else max_iter
     if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
         raise ValueError(f"max_iter must be a non-negative integer, got {max_iter!r}")
@@ -568,10 +567,9 @@ def jacobi_bound(certificate: Certificate, dt: float, jacobian_norm: float) -> J
         raise ValueError(
             f"certificate must hold (a positive rate) to bound the sweeps; {certificate.criterion} does not"
         )
-    if not (np.isfinite(dt) and dt > 0):
-        raise ValueError(f"dt must be a positive number, got {dt!r}")
+    positive_number("dt", dt)
     c = float(certificate.rate)
-    if not (np.isfinite(jacobian_norm) and jacobian_norm >= c):
+    if not real_number("jacobian_norm", jacobian_norm) >= c:
         raise ValueError(
             f"jacobian_norm must be finite and at least the rate {c:g} (|J| >= -mu(J)), got {jacobian_norm!r}"
         )
@@ -722,7 +720,7 @@ def parallel_dichotomy(
     -------
     Dichotomy
     """
-    g = np.asarray(gains, dtype=float)
+    g = as_real_array("gains", gains, finite=False)
     if g.ndim != 1 or g.size == 0 or not np.all(np.isfinite(g)) or np.any(g <= 0):
         raise ValueError(f"gains must be a non-empty 1-D array of positive numbers, got {gains!r}")
     methods = tuple(methods)

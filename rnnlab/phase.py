@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import contourpy
 import numpy as np
 
+from .checks import as_real_array
 from .fixed_points import FixedPoints, find_fixed_points
 from .models._base import check_model
 from .simulate import Trajectory, simulate
@@ -46,7 +47,7 @@ class PhasePortrait:
 
 
 def _check_lim(name, lim):
-    lim = tuple(float(v) for v in np.asarray(lim, dtype=float).ravel())
+    lim = tuple(float(v) for v in as_real_array(name, lim, finite=False).ravel())
     if len(lim) != 2 or not np.all(np.isfinite(lim)) or lim[0] >= lim[1]:
         raise ValueError(f"{name} must be (low, high) with low < high, got {lim!r}")
     return lim

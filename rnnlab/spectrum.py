@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .checks import real_number
 from .models._base import check_model, check_state
 
 __all__ = ["Spectrum", "jacobian_spectrum"]
@@ -55,6 +56,7 @@ def jacobian_spectrum(model, x, t: float = 0.0) -> Spectrum:
     x = check_state(x, model.n)
     if x.ndim != 1:
         raise ValueError(f"x must be one state of shape ({model.n},), got shape {x.shape}")
+    t = real_number("t", t)
     lam = np.linalg.eigvals(model.jacobian(t, x))
     lam = lam[np.lexsort((-lam.imag, -lam.real))]
     return Spectrum(lam, x, float(t))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import nonnegative_number
+from .checks import nonnegative_number, real_number
 import scipy.sparse
 
 __all__ = ["gaussian_weights", "sparse_weights"]
@@ -41,10 +41,8 @@ def sparse_weights(
     which uses ``scipy.sparse.random`` and then zeroes the diagonal: ``zero_diagonal=True``).
     """
     n = _check_size(n)
-    if not 0.0 <= density <= 1.0:
-        raise ValueError(f"density must lie in [0, 1], got {density!r}")
-    if not np.isfinite(magnitude) or magnitude < 0:
-        raise ValueError(f"magnitude must be a non-negative finite number, got {magnitude!r}")
+    density = real_number("density", density, low=0.0, high=1.0)
+    magnitude = nonnegative_number("magnitude", magnitude)
     rng = np.random.default_rng(rng)
     W = scipy.sparse.random(
         n, n, density=density, random_state=rng, data_rvs=lambda k: rng.uniform(-magnitude, magnitude, k)

@@ -66,6 +66,13 @@ def _check_device(device) -> None:
             raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:<i>', got {device!r}")
 
 
+def _iterable(value) -> tuple:
+    try:
+        return tuple(value)
+    except TypeError:
+        return (None,)  # not a sequence: refused by the caller
+
+
 def _check_numbers(cfg) -> None:
     for name in ("epochs", "batch_size", "probe_size"):
         value, least = getattr(cfg, name), 0 if name == "epochs" else 1
@@ -85,6 +92,9 @@ def _check_numbers(cfg) -> None:
         raise ValueError(f"grad_clip must be a positive number or None, got {clip!r}")
     if not (isinstance(cfg.val_fraction, (int, float)) and 0.0 <= cfg.val_fraction < 1.0):
         raise ValueError(f"val_fraction must lie in [0, 1), got {cfg.val_fraction!r}")
+    limit = cfg.data_limit
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 2):
+        raise ValueError(f"data_limit must be an integer >= 2 or None, got {limit!r}")
 
 
 def _kozachkov(**changes) -> dict:
@@ -176,15 +186,17 @@ class RunConfig:
             raise TypeError(f"net_options must be a dict, got {type(self.net_options).__name__}")
         _check_device(self.device)
         _check_numbers(self)
-        try:
-            milestones = tuple(int(m) for m in self.milestones)
-        except (TypeError, ValueError):
-            raise TypeError(f"milestones must be a sequence of epochs, got {self.milestones!r}") from None
+        if isinstance(self.milestones, (str, bytes)) or not all(
+                isinstance(m, int) and not isinstance(m, bool) for m in _iterable(self.milestones)):
+            raise TypeError(f"milestones must be a sequence of integer epochs, got {self.milestones!r}")
+        milestones = tuple(self.milestones)
         if any(m < 1 for m in milestones) or list(milestones) != sorted(milestones):
             raise ValueError(f"milestones must be increasing positive epochs, got {self.milestones!r}")
         object.__setattr__(self, "milestones", milestones)
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
             raise TypeError(f"seed must be an integer, got {self.seed!r}")
+        if self.seed < 0:  # numpy's generators (validation split, permutation) take seeds >= 0
+            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
 
     def replace(self, **changes) -> "RunConfig":
         """A copy with some fields changed (validated again)."""

@@ -62,6 +62,8 @@ from typing import Iterator
 import numpy as np
 import torch
 
+from ..checks import positive_int, real_number
+
 __all__ = [
     "TASKS",
     "DatasetError",
@@ -556,10 +558,12 @@ def load_task(task: str, *, root=None, val_fraction: float = 0.05, seed: int = 0
     """
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, got {task!r}")
-    if not 0.0 <= float(val_fraction) < 1.0:
+    if not 0.0 <= real_number("val_fraction", val_fraction) < 1.0:
         raise ValueError(f"val_fraction must lie in [0, 1), got {val_fraction!r}")
-    if limit is not None and int(limit) < 2:
-        raise ValueError(f"limit must be an integer >= 2 or None, got {limit!r}")
+    if limit is not None:
+        positive_int("limit", limit, minimum=2)
+    seed, permutation_seed = positive_int("seed", seed, minimum=0), positive_int("permutation_seed",
+                                                                                  permutation_seed, minimum=0)
     info: dict = {"task": task, "scale": "pixels / max, in [0, 1]", "val_fraction": float(val_fraction),
                   "seed": int(seed)}
     device = _check_device(device)
