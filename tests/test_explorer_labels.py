@@ -1,0 +1,95 @@
+"""Every explorer the lab registers labels every axes (title, x and y label), the mean-field explorer
+keeps its window while the data fit in it, and its "finite N" button says what it computes."""
+
+import functools
+
+import numpy as np
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+ipywidgets = pytest.importorskip("ipywidgets")
+pytest.importorskip("panel")
+matplotlib.use("Agg")
+
+from rnnlab import widgets  # noqa: E402
+from rnnlab.app import EXPLORERS  # noqa: E402
+from rnnlab.widgets.meanfield import mean_field_explorer  # noqa: E402
+
+
+# Smaller than the app's defaults where a build costs seconds; the figures' axes are the same.
+SMALL = {mean_field_explorer: dict(N=60, n_omega=120)}
+
+
+def _factory_function(factory):
+    return factory.func if isinstance(factory, functools.partial) else factory
+
+
+def test_every_explorer_of_rnnlab_widgets_is_registered_in_the_app():
+    public = {name for name in widgets.__all__ if name.endswith("_explorer")}
+    registered = {_factory_function(factory).__name__ for factory in EXPLORERS.values()}
+    assert public == registered
+
+
+@pytest.mark.parametrize("title", list(EXPLORERS))
+def test_every_axes_of_every_registered_explorer_has_a_title_and_axis_labels(title):
+    factory = EXPLORERS[title]
+    explorer = factory(**SMALL.get(_factory_function(factory), {}))
+    try:
+        assert explorer.fig.axes, title
+        for k, ax in enumerate(explorer.fig.axes):
+            where = f"{title}, axes {k}"
+            assert ax.get_title().strip(), f"{where}: no title"
+            assert ax.get_xlabel().strip(), f"{where}: no x label"
+            assert ax.get_ylabel().strip(), f"{where}: no y label"
+            # Shown, not only set: the label texts lie inside the figure.
+            box = explorer.fig.bbox
+            for text in (ax.title, ax.xaxis.label, ax.yaxis.label):
+                extent = text.get_window_extent(explorer.fig.canvas.get_renderer())
+                assert text.get_visible() and box.contains(*extent.min) and box.contains(*extent.max), where
+    finally:
+        explorer.close()
+
+
+def _data_points(ax) -> np.ndarray:
+    """The finite points of every line drawn in data coordinates (not the axh/axvlines), shape (K, 2)."""
+    xy = [line.get_xydata() for line in ax.lines if line.get_transform() == ax.transData]
+    xy = np.concatenate([p for p in xy if len(p)])
+    return xy[np.isfinite(xy).all(axis=1)]
+
+
+def test_the_mean_field_window_holds_every_curve_and_stays_put_for_small_moves():
+    ex = mean_field_explorer(N=60, n_omega=120)
+    try:
+        limits = lambda: [(ax.get_xlim(), ax.get_ylim()) for ax in ex.fig.axes]  # noqa: E731
+        for event in (dict(g=0.6), dict(A=1.0), dict(g=1.2), dict(A=-0.5), dict(g=0.9, A=0.5)):
+            ex.update(**event)
+            for ax in ex.fig.axes:   # the curves of the mean field and the finite network, the poles
+                xy = _data_points(ax)
+                (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+                assert len(xy) > 0
+                assert np.all((x0 <= xy[:, 0]) & (xy[:, 0] <= x1) & (y0 <= xy[:, 1]) & (xy[:, 1] <= y1)), event
+                assert x1 - x0 == pytest.approx(y1 - y0)   # equal units on both axes
+        before = limits()
+        for A in (0.51, 0.5, 0.52, 0.49):   # a slider nudged back and forth
+            ex.update(A=A)
+            assert limits() == before, A
+    finally:
+        ex.close()
+
+
+def test_the_finite_n_button_is_explained_by_a_tooltip_and_a_caption():
+    ex = mean_field_explorer(N=60, n_omega=120)
+    try:
+        tooltip = ex.finite_button.tooltip
+        assert "eigendecomposition" in tooltip and "N" in tooltip
+        captions = [w.value for w in _walk(ex.widget) if isinstance(w, ipywidgets.HTML)
+                    and "Rivkind" in w.value]
+        assert len(captions) == 1 and "eigendecomposition" in captions[0] and "&infin;" in captions[0]
+    finally:
+        ex.close()
+
+
+def _walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _walk(child)
