@@ -93,3 +93,37 @@ def _walk(widget):
     yield widget
     for child in getattr(widget, "children", ()):
         yield from _walk(child)
+
+
+@pytest.mark.parametrize("ylabels", [True, False])
+def test_pinned_labels_sit_where_matplotlibs_placement_puts_them_at_any_dpi(ylabels):
+    import matplotlib.pyplot as plt
+
+    from rnnlab.widgets._labels import pin_labels
+
+    def figure():
+        fig, axes = plt.subplots(1, 2, figsize=(6.0, 3.0), layout="constrained")
+        for ax in axes:
+            ax.plot([0.0, 100.0], [-1.0, 1.0])
+            ax.set(title="a title $\\lambda$", xlabel="Re $\\lambda$ ($1/\\tau$)", ylabel="$y^+$")
+        fig.get_layout_engine().execute(fig)
+        fig.set_layout_engine("none")
+        return fig
+
+    auto, pinned = figure(), figure()
+    pin_labels(pinned, pinned.axes, ylabels=ylabels)
+    assert not any(ax.xaxis._autolabelpos for ax in pinned.axes)
+    assert all(ax.yaxis._autolabelpos != ylabels for ax in pinned.axes)
+    for dpi in (100.0, 150.0, 72.0):   # ipympl's pixel ratio and the Panel app change the dpi
+        for fig in (auto, pinned):
+            fig.set_dpi(dpi)
+            fig.canvas.draw()
+        for a, p in zip(auto.axes, pinned.axes):
+            for text_a, text_p in ((a.title, p.title), (a.xaxis.label, p.xaxis.label),
+                                   (a.yaxis.label, p.yaxis.label)):
+                box_a = text_a.get_window_extent(auto.canvas.get_renderer())
+                box_p = text_p.get_window_extent(pinned.canvas.get_renderer())
+                # within 2 pixels: glyph widths do not scale exactly with the dpi (hinting)
+                np.testing.assert_allclose(box_p.extents, box_a.extents, atol=2.0)
+    plt.close(auto)
+    plt.close(pinned)

@@ -13,6 +13,7 @@ from ..meanfield import FrequencyResponse, default_frequencies
 from ..meanfield_targets import LocalGain, mean_field_targets
 from ..plots.meanfield import CRITICAL_POINT, FINITE_N_COLOR, MEAN_FIELD_COLOR
 from ._core import Explorer, _freeze_for_redraws
+from ._labels import pin_labels
 
 __all__ = ["mean_field_explorer", "MeanFieldView", "PHIS"]
 
@@ -260,6 +261,7 @@ class _MeanFieldArtists:
         self.ax_spec.set_ylabel(r"Im $\lambda$ ($1/\tau$)")
         self.panel = ipywidgets.HTML()
         _freeze_for_redraws(fig, (self.ax_nyq, self.ax_spec))
+        pin_labels(fig, (self.ax_nyq, self.ax_spec), ylabels=False)  # the y tick labels change with the limits
         self.draw(result)
 
     def draw(self, result: MeanFieldView) -> None:

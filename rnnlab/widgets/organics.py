@@ -14,6 +14,7 @@ from ..models.organics import contrast_response, ring_population
 from ..organics_circuit import circuit_2d, circuit_portrait
 from ..plots import _core as plots
 from ._core import Explorer, _freeze_for_redraws
+from ._labels import pin_labels
 
 __all__ = ["circuit_explorer", "normalization_explorer"]
 
@@ -68,6 +69,7 @@ class _CircuitView:
         for ax in axes:
             ax.xaxis.set_major_locator(MaxNLocator(3))
             ax.yaxis.set_major_locator(MaxNLocator(3))
+        pin_labels(fig, axes)
         self.key = ipywidgets.HTML()
         self.draw(cps)
 
@@ -205,6 +207,7 @@ class _PoolView:
         ax_tuning.xaxis.set_major_locator(FixedLocator([0, 90, 180, 270, 360]))
         ax_curve.xaxis.set_major_locator(LogLocator(numticks=3))
         ax_curve.xaxis.set_minor_locator(NullLocator())  # a log axis' minor ticks cost a third of a redraw
+        pin_labels(fig, self.axes)
         self.key = ipywidgets.HTML()
         self.draw(result)
 
