@@ -85,6 +85,12 @@ def test_the_finite_n_button_is_explained_by_a_tooltip_and_a_caption():
         captions = [w.value for w in _walk(ex.widget) if isinstance(w, ipywidgets.HTML)
                     and "Rivkind" in w.value]
         assert len(captions) == 1 and "eigendecomposition" in captions[0] and "&infin;" in captions[0]
+        from rnnlab._app_panel import ExplorerPanel
+
+        app_tab = ExplorerPanel(ex)   # the app's tab shows both: the tooltip on its button, the caption
+        button = [e for e in app_tab.extras if type(e).__name__ == "Button"]
+        assert [b.description for b in button] == [tooltip]
+        assert sum(getattr(e, "object", None) == captions[0] for e in app_tab.extras) == 1
     finally:
         ex.close()
 

@@ -24,7 +24,7 @@ PHIS = {"tanh": Activation("tanh"), "relu, threshold 0.1": Activation("relu", th
 #: What the "finite N" button does, as its tooltip and as the one-line caption beside it.
 FINITE_N_TOOLTIP = ("Recompute the finite network now: train N neurons at the current g, targets and phi, "
                     "then its exact loop gain (one eigendecomposition of its Jacobian) and spectrum")
-FINITE_N_CAPTION = ("<span style='font-size:90%'>one trained network of N neurons, its exact gain from one "
+FINITE_N_CAPTION = ("<span style='font-size:90%; display:inline-block; max-width:26em'>one trained network of N neurons, its exact gain from one "
                     "eigendecomposition (blue), against the mean field N &rarr; &infin; (red); "
                     "Rivkind &amp; Barak 2017</span>")
 
