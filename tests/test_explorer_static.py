@@ -69,3 +69,39 @@ def test_html_exported_without_widget_state_shows_the_picture():
         assert bundle["image/png"] not in saved and "application/vnd.jupyter.widget-view+json" in saved
     finally:
         ex.close()
+
+
+def test_with_ipympl_the_picture_leaves_the_live_canvas_alone():
+    """The PNG is rendered on a canvas of its own: the live ipympl canvas stays the figure's, is sent
+    nothing, and the next event is still blitted (no request for a full draw)."""
+    import importlib.util
+    import os
+    import subprocess
+    import sys
+
+    if importlib.util.find_spec("ipympl") is None:  # importing ipympl would switch this process's backend
+        pytest.skip("ipympl is not installed")
+    code = """
+import base64, io
+import matplotlib.pyplot as plt
+import numpy as np
+from PIL import Image
+from rnnlab.widgets import rate_rnn_explorer
+plt.ion()   # as %matplotlib widget leaves a notebook
+ex = rate_rnn_explorer(n_grid=9, n_nullcline=41)
+canvas, messages = ex.fig.canvas, []
+canvas.send = lambda content, buffers=None: messages.append(content["data"])
+for message in ({"type": "initialized"}, {"type": "refresh"}, {"type": "draw"}):   # the front end comes up
+    canvas._handle_message(canvas, message, [])
+ex.controls["w11"].value = 0.3
+del messages[:]
+png = Image.open(io.BytesIO(base64.b64decode(ex._repr_mimebundle_()["image/png"])))
+sent_by_display = len(messages)
+ex.controls["w12"].value = -1.2
+print(sent_by_display, ex.fig.canvas is canvas, type(canvas).__name__, messages, png.size)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        env={**os.environ, "MPLBACKEND": "module://ipympl.backend_nbagg"},
+    )
+    assert out.stdout.split() == ["0", "True", "Canvas", "['{\"type\":", '"binary"}\']', "(900,", "420)"]
