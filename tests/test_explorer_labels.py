@@ -67,7 +67,8 @@ def test_the_mean_field_window_holds_every_curve_and_stays_put_for_small_moves()
                 xy = _data_points(ax)
                 (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
                 assert len(xy) > 0
-                assert np.all((x0 <= xy[:, 0]) & (xy[:, 0] <= x1) & (y0 <= xy[:, 1]) & (xy[:, 1] <= y1)), event
+                x, y = xy.T
+                assert np.all((x0 <= x) & (x <= x1) & (y0 <= y) & (y <= y1)), event
                 assert x1 - x0 == pytest.approx(y1 - y0)   # equal units on both axes
         before = limits()
         for A in (0.51, 0.5, 0.52, 0.49):   # a slider nudged back and forth

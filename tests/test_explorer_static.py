@@ -48,7 +48,8 @@ def test_the_display_bundle_holds_the_widget_view_and_a_png_of_the_figure_as_it_
 def _exported_html(bundle, widget_state=None) -> str:
     nbformat = pytest.importorskip("nbformat")
     nbconvert = pytest.importorskip("nbconvert")
-    cell = nbformat.v4.new_code_cell("explorer", outputs=[nbformat.v4.new_output("display_data", data=bundle)])
+    output = nbformat.v4.new_output("display_data", data=bundle)
+    cell = nbformat.v4.new_code_cell("explorer", outputs=[output])
     nb = nbformat.v4.new_notebook(cells=[cell])
     if widget_state is not None:
         nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {

@@ -24,9 +24,9 @@ PHIS = {"tanh": Activation("tanh"), "relu, threshold 0.1": Activation("relu", th
 #: What the "finite N" button does, as its tooltip and as the one-line caption beside it.
 FINITE_N_TOOLTIP = ("Recompute the finite network now: train N neurons at the current g, targets and phi, "
                     "then its exact loop gain (one eigendecomposition of its Jacobian) and spectrum")
-FINITE_N_CAPTION = ("<span style='font-size:90%; display:inline-block; max-width:26em'>one trained network of N neurons, its exact gain from one "
-                    "eigendecomposition (blue), against the mean field N &rarr; &infin; (red); "
-                    "Rivkind &amp; Barak 2017</span>")
+FINITE_N_CAPTION = ("<span style='font-size:90%; display:inline-block; max-width:26em'>"
+                    "one trained network of N neurons, its exact gain from one eigendecomposition "
+                    "(blue), against the mean field N &rarr; &infin; (red); Rivkind &amp; Barak 2017</span>")
 
 
 def _parse_targets(text: str) -> list[float]:
@@ -101,7 +101,9 @@ def mean_field_explorer(
     The finite-N network (``N`` neurons, blue) costs seconds, so it is not recomputed on every event:
 
     * releasing the ``N`` slider (``continuous_update=False``: one event on release) recomputes it;
-    * the button "finite N" recomputes it for the current settings;
+    * the button "finite N" recomputes it for the current settings (its tooltip and the caption beside
+      it, :data:`FINITE_N_TOOLTIP` and :data:`FINITE_N_CAPTION`, say what it computes: the finite
+      network's exact gain by one eigendecomposition, against the mean-field N -> infinity curve);
     * otherwise, after ``g``, ``A``, ``others`` or ``phi`` move, the old network stays drawn faded
       and the panel says it is stale.
 
@@ -261,7 +263,8 @@ class _MeanFieldArtists:
         self.ax_spec.set_ylabel(r"Im $\lambda$ ($1/\tau$)")
         self.panel = ipywidgets.HTML()
         _freeze_for_redraws(fig, (self.ax_nyq, self.ax_spec))
-        pin_labels(fig, (self.ax_nyq, self.ax_spec), ylabels=False)  # the y tick labels change with the limits
+        # The y labels stay automatic: the y tick labels change with the limits.
+        pin_labels(fig, (self.ax_nyq, self.ax_spec), ylabels=False)
         self.draw(result)
 
     def draw(self, result: MeanFieldView) -> None:
