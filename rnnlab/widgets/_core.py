@@ -229,8 +229,23 @@ class Explorer:
         else:
             self.fig.canvas.draw_idle()
 
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+        """The widget view plus a PNG of the figure as it is now, for front ends without a kernel.
+
+        A live front end shows the widget view; one without the widget's state (HTML exported by
+        ``jupyter nbconvert`` with no widget state saved, GitHub) skips it and shows the next type it
+        knows, the ``image/png``: the picture of the explorer when it was displayed (a live ipympl
+        canvas exports blank). One full render, once per display, never per event.
+        """
+        bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
+        if (include is None or "image/png" in include) and not (exclude and "image/png" in exclude):
+            import base64
+            import io
+
+            with io.BytesIO() as png:
+                self.fig.savefig(png, format="png")  # on a canvas of its own: the live one is untouched
+                bundle["image/png"] = base64.b64encode(png.getvalue()).decode("ascii")
+        return bundle
 
 
 # The markers of plots.KIND_STYLES as characters, filled and open, for the explorer's HTML key.

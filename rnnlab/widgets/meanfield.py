@@ -13,11 +13,20 @@ from ..meanfield import FrequencyResponse, default_frequencies
 from ..meanfield_targets import LocalGain, mean_field_targets
 from ..plots.meanfield import CRITICAL_POINT, FINITE_N_COLOR, MEAN_FIELD_COLOR
 from ._core import Explorer, _freeze_for_redraws
+from ._labels import pin_labels
 
 __all__ = ["mean_field_explorer", "MeanFieldView", "PHIS"]
 
 #: The activations of the explorer's dropdown: the paper's tanh and its thresholded ReLU (Fig. 1C).
 PHIS = {"tanh": Activation("tanh"), "relu, threshold 0.1": Activation("relu", threshold=0.1)}
+
+
+#: What the "finite N" button does, as its tooltip and as the one-line caption beside it.
+FINITE_N_TOOLTIP = ("Recompute the finite network now: train N neurons at the current g, targets and phi, "
+                    "then its exact loop gain (one eigendecomposition of its Jacobian) and spectrum")
+FINITE_N_CAPTION = ("<span style='font-size:90%; display:inline-block; max-width:26em'>"
+                    "one trained network of N neurons, its exact gain from one eigendecomposition "
+                    "(blue), against the mean field N &rarr; &infin; (red); Rivkind &amp; Barak 2017</span>")
 
 
 def _parse_targets(text: str) -> list[float]:
@@ -92,7 +101,9 @@ def mean_field_explorer(
     The finite-N network (``N`` neurons, blue) costs seconds, so it is not recomputed on every event:
 
     * releasing the ``N`` slider (``continuous_update=False``: one event on release) recomputes it;
-    * the button "finite N" recomputes it for the current settings;
+    * the button "finite N" recomputes it for the current settings (its tooltip and the caption beside
+      it, :data:`FINITE_N_TOOLTIP` and :data:`FINITE_N_CAPTION`, say what it computes: the finite
+      network's exact gain by one eigendecomposition, against the mean-field N -> infinity curve);
     * otherwise, after ``g``, ``A``, ``others`` or ``phi`` move, the old network stays drawn faded
       and the panel says it is stale.
 
@@ -182,9 +193,10 @@ def mean_field_explorer(
     with plt.ioff():
         fig = plt.figure(figsize=(9.0, 4.2), layout="constrained")
     view = _MeanFieldArtists(fig, compute(**{k: c.value for k, c in controls.items()}))
-    button = ipywidgets.Button(description="finite N", tooltip="recompute the finite-N network now")
+    button = ipywidgets.Button(description="finite N", tooltip=FINITE_N_TOOLTIP)
+    caption = ipywidgets.HTML(FINITE_N_CAPTION)
     explorer = Explorer(controls, compute, view.draw, fig, columns=2,
-                        extras=[ipywidgets.VBox([button, view.panel])])
+                        extras=[ipywidgets.VBox([ipywidgets.HBox([button, caption]), view.panel])])
 
     def on_click(_):
         state["want_finite"] = True
@@ -242,8 +254,17 @@ class _MeanFieldArtists:
         (self.poles,) = ax.plot([], [], "x", color=MEAN_FIELD_COLOR, markersize=9, mew=2)
         ax.axvline(0.0, color="black", linestyle=":", linewidth=1.0)
         self.theta = np.linspace(0, 2 * np.pi, 181)
+        # Set once: the blitted render keeps them in its cached background, redrawn only with the limits.
+        self.ax_nyq.set_title(r"Nyquist plot of $G_{OL}(i\omega)$ around $1 + 0i$", fontsize="medium")
+        self.ax_nyq.set_xlabel(r"Re $G_{OL}(i\omega)$")
+        self.ax_nyq.set_ylabel(r"Im $G_{OL}(i\omega)$")
+        self.ax_spec.set_title(r"closed-loop spectrum at $x^*(A)$", fontsize="medium")
+        self.ax_spec.set_xlabel(r"Re $\lambda$ ($1/\tau$)")
+        self.ax_spec.set_ylabel(r"Im $\lambda$ ($1/\tau$)")
         self.panel = ipywidgets.HTML()
         _freeze_for_redraws(fig, (self.ax_nyq, self.ax_spec))
+        # The y labels stay automatic: the y tick labels change with the limits.
+        pin_labels(fig, (self.ax_nyq, self.ax_spec), ylabels=False)
         self.draw(result)
 
     def draw(self, result: MeanFieldView) -> None:
@@ -279,10 +300,25 @@ class _MeanFieldArtists:
         _fit(self.ax_spec, np.concatenate(spec))
 
 
+# A window kept from the last event may be this many times the tight one before it is replaced (as in
+# the rate-RNN explorer's spectrum, :data:`rnnlab.widgets._core._LOOSEST`).
+_LOOSEST = 2.25
+
+
 def _fit(ax, z: np.ndarray) -> None:
-    """Limits that show every complex point in ``z``, with a margin, in equal units."""
+    """Limits that show every complex point in ``z``, with a margin, in equal units.
+
+    The current limits stay while they hold the tight window and are at most :data:`_LOOSEST` times
+    its size: a slider dragged back and forth then leaves the axes, their tick labels and their
+    title and axis labels alone, so the blitted render redraws no text (with fresh limits at every
+    event it redrew both axes' backgrounds at every event).
+    """
     z = z[np.isfinite(z)]
     cx = (z.real.min() + z.real.max()) / 2
     half = 0.55 * max(z.real.max() - z.real.min(), 2 * np.abs(z.imag).max(), 1e-3)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    holds = x0 <= cx - half and cx + half <= x1 and y0 <= -half and half <= y1
+    if holds and max(x1 - x0, y1 - y0) <= _LOOSEST * 2 * half:
+        return
     ax.set_xlim(cx - half, cx + half)
     ax.set_ylim(-half, half)

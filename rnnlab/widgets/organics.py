@@ -14,6 +14,7 @@ from ..models.organics import contrast_response, ring_population
 from ..organics_circuit import circuit_2d, circuit_portrait
 from ..plots import _core as plots
 from ._core import Explorer, _freeze_for_redraws
+from ._labels import pin_labels
 
 __all__ = ["circuit_explorer", "normalization_explorer"]
 
@@ -42,8 +43,7 @@ def _circuit_html(cps) -> str:
             rows.append(f"<span style='color:{to_hex(style['color'])}'>{char}</span> {kind} at "
                         f"(y, a) = ({y:.3f}, {a:.3f})")
         blocks.append("<br>".join(rows))
-    note = ("left: main model, right: rectified; horizontal y, vertical a; shading: log energy V of "
-            "App. H (main model, w_r = 1 only)")
+    note = "shading: log energy V of App. H (main model, w_r = 1 only)"
     return ("<div style='font-size:88%; line-height:1.3; max-width:32em'>" + "<br><br>".join(blocks)
             + f"<br><span style='color:#666'>{note}</span></div>")
 
@@ -59,13 +59,17 @@ class _CircuitView:
             image = ax.imshow(np.zeros((2, 2)), origin="lower", extent=(*ylim, *alim), aspect="auto",
                               cmap="Blues_r", alpha=0.45, zorder=0, interpolation="bilinear")
             self.images.append(image)
-            ax.set_xlabel("")
-            ax.set_ylabel("")
-        # Titles and labels live in the HTML key: text is most of a redraw, and is redrawn per event.
+        # Set once, with fixed limits: the blitted render keeps them in its cached background and
+        # never redraws them; the fixed points and the theorem's case live in the HTML key.
+        for ax, title in zip(axes, ("main model (Eq. 15)", "rectified model (Eq. 101)")):
+            ax.set_title(title, fontsize="medium")
+            ax.set_xlabel("principal neuron $y$")
+            ax.set_ylabel("modulator $a$")
         _freeze_for_redraws(fig, axes)
         for ax in axes:
             ax.xaxis.set_major_locator(MaxNLocator(3))
             ax.yaxis.set_major_locator(MaxNLocator(3))
+        pin_labels(fig, axes)
         self.key = ipywidgets.HTML()
         self.draw(cps)
 
@@ -189,6 +193,13 @@ class _PoolView:
         ax_curve.set_xlim(curve.contrasts[0], curve.contrasts[-1])
         for ax in (ax_tuning, ax_curve):
             ax.set_ylim(-0.05, 1.08)
+        # Set once, with fixed limits: the blitted render never redraws them.
+        ax_tuning.set_title(r"drive $z_i$, pool, responses $y_i^+$ (Eq. 2)", fontsize="medium")
+        ax_tuning.set_xlabel(r"preferred angle $\theta_i$ (deg)")
+        ax_tuning.set_ylabel("relative to its peak")
+        ax_curve.set_title("most driven neuron", fontsize="medium")
+        ax_curve.set_xlabel("contrast $c$")
+        ax_curve.set_ylabel(r"$y^+ / y^+(c_{\max})$")
         self.axes = (ax_tuning, ax_curve)
         _freeze_for_redraws(fig, self.axes)
         for ax in self.axes:
@@ -196,6 +207,7 @@ class _PoolView:
         ax_tuning.xaxis.set_major_locator(FixedLocator([0, 90, 180, 270, 360]))
         ax_curve.xaxis.set_major_locator(LogLocator(numticks=3))
         ax_curve.xaxis.set_minor_locator(NullLocator())  # a log axis' minor ticks cost a third of a redraw
+        pin_labels(fig, self.axes)
         self.key = ipywidgets.HTML()
         self.draw(result)
 
