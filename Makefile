@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_widget_contraction.py
 	$(BIN)/python benchmarks/bench_lp_weights.py
 	$(BIN)/python benchmarks/bench_widget_organics.py
+	$(BIN)/python benchmarks/bench_explorer_labels.py
 	$(BIN)/python benchmarks/bench_meanfield.py
 	$(BIN)/python benchmarks/bench_train_step.py
 	$(BIN)/python benchmarks/bench_train_organics.py
