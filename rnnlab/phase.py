@@ -8,7 +8,7 @@ import contourpy
 import numpy as np
 
 from .fixed_points import FixedPoints, find_fixed_points
-from .models._base import check_model
+from .models.base import check_model
 from .simulate import Trajectory, simulate
 
 __all__ = ["PhasePortrait", "phase_portrait"]

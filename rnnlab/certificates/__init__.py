@@ -5,7 +5,7 @@ module per paper (:mod:`.kozachkov`, :mod:`.davydov`) and one for networks of ne
 (:mod:`.assembly`), and ORGaNICs' Section 4 (:mod:`.organics`); importing this package registers them.
 """
 
-from ._core import Certificate, Certificates, Criterion, certify, criterion, registered
+from .registry import Certificate, Certificates, Criterion, certify, criterion, registered
 from .assembly import assembly_certificate, module_certificate, skew_residual
 from .davydov import (
     absolute_contraction,

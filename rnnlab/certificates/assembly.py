@@ -27,7 +27,7 @@ import numpy as np
 import scipy.linalg
 
 from ..models.assembly import Assembly
-from ._core import Certificate, certify, criterion
+from .registry import Certificate, certify, criterion
 
 __all__ = ["assembly_certificate", "module_certificate", "skew_residual"]
 

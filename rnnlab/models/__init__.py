@@ -1,6 +1,6 @@
 """The model zoo. Every model follows :class:`Model`: ``n``, ``vector_field(t, x)``, ``jacobian(t, x)``."""
 
-from ._base import Model, check_model, check_state
+from .base import Model, check_model, check_state
 from .assembly import Assembly, Hierarchical, block_mask, feedback_coupling
 from .hopfield import FiringRateModel, Hopfield
 from .linear import LinearSystem

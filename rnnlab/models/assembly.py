@@ -23,7 +23,7 @@ from typing import Callable, Sequence
 import numpy as np
 import scipy.linalg
 
-from ._base import ModelBase, as_matrix, check_model, set_fields
+from .base import ModelBase, as_matrix, check_model, set_fields
 
 __all__ = ["Assembly", "Hierarchical", "block_mask", "feedback_coupling"]
 

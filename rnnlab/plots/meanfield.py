@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import _axes, _check_type, _finish_legend
+from .artists import axes_or_new, check_result, finish_legend
 
 __all__ = ["nyquist", "closed_loop_spectrum", "transient", "closed_loop_gain", "CRITICAL_POINT"]
 
@@ -23,7 +23,7 @@ def _prediction(prediction):
     from ..meanfield import MeanField
     from ..meanfield_targets import LocalGain
 
-    _check_type("prediction", prediction, MeanField, LocalGain)
+    check_result("prediction", prediction, MeanField, LocalGain)
     if isinstance(prediction, MeanField):
         return prediction.rho, np.array([prediction.lambda_out + 0j])
     return prediction.rho, prediction.closed_loop_poles
@@ -55,13 +55,13 @@ def nyquist(*responses, ax=None, labels=None, colors=None, legend: bool = True):
     if not responses:
         raise ValueError("nyquist needs at least one FrequencyResponse")
     for r in responses:
-        _check_type("responses", r, FrequencyResponse)
+        check_result("responses", r, FrequencyResponse)
     labels = labels if labels is not None else ["mean field", "finite N"][: len(responses)] + [
         f"G{i}" for i in range(2, len(responses))
     ]
     if len(labels) != len(responses):
         raise ValueError(f"labels must have one entry per response ({len(responses)}), got {len(labels)}")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     default = [MEAN_FIELD_COLOR, FINITE_N_COLOR] + [f"C{i}" for i in range(2, 10)]
     colors = colors if colors is not None else default[: len(responses)]
     for r, label, color in zip(responses, labels, colors):
@@ -76,7 +76,7 @@ def nyquist(*responses, ax=None, labels=None, colors=None, legend: bool = True):
     ax.set_xlabel(r"Re $G_{OL}(i\omega)$")
     ax.set_ylabel(r"Im $G_{OL}(i\omega)$")
     ax.set_aspect("equal", adjustable="datalim")
-    _finish_legend(ax, legend)
+    finish_legend(ax, legend)
     return ax
 
 
@@ -98,7 +98,7 @@ def closed_loop_spectrum(eigenvalues=None, prediction=None, ax=None, *, legend: 
     """
     if eigenvalues is None and prediction is None:
         raise ValueError("closed_loop_spectrum needs eigenvalues, a prediction, or both")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     if eigenvalues is not None:
         ev = np.asarray(eigenvalues, dtype=complex).ravel()
         ax.plot(ev.real, ev.imag, ".", color=FINITE_N_COLOR, markersize=3, label="finite N")
@@ -113,7 +113,7 @@ def closed_loop_spectrum(eigenvalues=None, prediction=None, ax=None, *, legend: 
     ax.set_xlabel(r"Re $\lambda$")
     ax.set_ylabel(r"Im $\lambda$")
     ax.set_aspect("equal", adjustable="datalim")
-    _finish_legend(ax, legend)
+    finish_legend(ax, legend)
     return ax
 
 
@@ -135,8 +135,8 @@ def transient(response, prediction=None, ax=None, *, legend: bool = True):
     """
     from ..models.reservoir import Transient
 
-    _check_type("response", response, Transient)
-    ax = _axes(ax)
+    check_result("response", response, Transient)
+    ax = axes_or_new(ax)
     ax.plot(response.t, response.x, color="0.6", linewidth=0.7)
     ax.plot(response.t, response.z, color=FINITE_N_COLOR, linewidth=2.5, label="output z, finite N")
     if prediction is not None:
@@ -147,7 +147,7 @@ def transient(response, prediction=None, ax=None, *, legend: bool = True):
     ax.axhline(0.0, color="black", linewidth=0.6)
     ax.set_xlabel("t")
     ax.set_ylabel(r"$\delta z$, $\delta x_i$")
-    _finish_legend(ax, legend)
+    finish_legend(ax, legend)
     return ax
 
 
@@ -168,12 +168,12 @@ def closed_loop_gain(omega, *predictions, ax=None, labels=None, legend: bool = T
     omega = np.asarray(omega, dtype=float)
     if not predictions:
         raise ValueError("closed_loop_gain needs at least one prediction")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     labels = labels if labels is not None else [f"A = {p.A:g}" for p in predictions]
     for p, label in zip(predictions, labels):
         _prediction(p)
         ax.plot(omega, np.abs(p.closed_loop_gain(omega)), label=label)
     ax.set_xlabel(r"$\omega$")
     ax.set_ylabel(r"$|G_{CL}(i\omega)|$")
-    _finish_legend(ax, legend)
+    finish_legend(ax, legend)
     return ax

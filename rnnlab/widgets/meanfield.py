@@ -12,7 +12,8 @@ from ..activations import Activation
 from ..meanfield import FrequencyResponse, default_frequencies
 from ..meanfield_targets import LocalGain, mean_field_targets
 from ..plots.meanfield import CRITICAL_POINT, FINITE_N_COLOR, MEAN_FIELD_COLOR
-from ._core import Explorer, _freeze_for_redraws
+from .explorer import Explorer
+from .explorer import freeze_for_redraws as _freeze_for_redraws
 
 __all__ = ["mean_field_explorer", "MeanFieldView", "PHIS"]
 

@@ -1,206 +1,36 @@
-"""The classic plots of rnnlab; :mod:`rnnlab.plots` re-exports them."""
+"""The classic plots of rnnlab: phase portraits, trajectories, spectra, fixed points and contraction
+certificates; :mod:`rnnlab.plots` re-exports them. Their shared artists and styles live in
+:mod:`rnnlab.plots.artists`."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import LineCollection
-from matplotlib.colors import Normalize
 
-from ..fixed_points import KINDS, FixedPoints
+from ..fixed_points import FixedPoints
 from ..phase import PhasePortrait
 from ..simulate import Trajectory
 from ..spectrum import Spectrum
+from .artists import (
+    CERTIFICATE_COLORS,
+    KIND_STYLES,
+    SPEED_NORM,
+    TRAJECTORY_COLOR,
+    PortraitArtists,
+    SpectrumArtists,
+    axes_or_new,
+    ball_boundary,
+    check_result,
+    eigenvalue_limits,
+    finish_legend,
+    kind_lines,
+    kinds_present,
+    set_kind_data,
+)
 
 __all__ = ["KIND_STYLES", "phase_portrait", "trajectories", "spectrum", "fixed_points", "certificates", "unit_ball",
            "conservatism", "gain_curves"]
-
-
-def _kind_style(marker: str, color: str, filled: bool) -> dict:
-    face = color if filled else "white"
-    return {"marker": marker, "color": color, "markeredgecolor": color, "markerfacecolor": face}
-
-
-#: Line2D keyword arguments of the marker of each kind of fixed point (see :func:`rnnlab.classify`).
-KIND_STYLES: dict[str, dict] = {
-    "stable node": _kind_style("o", "black", True),
-    "stable focus": _kind_style("D", "tab:green", True),
-    "saddle": _kind_style("X", "tab:orange", True),
-    "unstable node": _kind_style("o", "tab:red", False),
-    "unstable focus": _kind_style("D", "tab:purple", False),
-    "non-hyperbolic": _kind_style("s", "tab:gray", False),
-}
-
-NULLCLINE_STYLES = {
-    "x": {"colors": "tab:blue", "label": r"$\dot x_1 = 0$"},
-    "y": {"colors": "tab:olive", "label": r"$\dot x_2 = 0$"},
-}
-TRAJECTORY_COLOR = "tab:brown"  # trajectories over a grey vector field
-# Arrows are shaded by speed |f| relative to the fastest arrow; vmin < 0 keeps the slowest visible.
-_SPEED_NORM = Normalize(vmin=-0.5, vmax=1.0)
-_ARROW_LENGTH = 0.8  # arrow length as a fraction of the grid spacing
-
-
-def _axes(ax):
-    if ax is None:
-        _, ax = plt.subplots()
-    return ax
-
-
-def _check_type(name, value, *types):
-    if not isinstance(value, types):
-        want = " or ".join(t.__name__ for t in types)
-        raise ValueError(f"{name} must be a {want} from rnnlab, got {type(value).__name__}")
-
-
-def _finish_legend(ax, legend: bool):
-    if legend and ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="best", fontsize="small", framealpha=0.85)
-
-
-def _kind_lines(ax, kinds, *, markersize: float = 8.0, zorder: float = 4.0) -> dict:
-    """One empty marker line per kind, styled by :data:`KIND_STYLES` and labelled by the kind."""
-    return {
-        kind: ax.plot(
-            [], [], linestyle="none", label=kind, markersize=markersize, markeredgewidth=1.5, zorder=zorder,
-            **KIND_STYLES[kind],
-        )[0]
-        for kind in kinds
-    }
-
-
-def _set_kind_data(lines: dict, kinds, points) -> None:
-    """Give each kind's line the points of that kind; ``points`` has shape (K, 2), ``kinds`` length K."""
-    kinds = np.asarray(kinds, dtype=object)
-    points = np.asarray(points, dtype=float).reshape(-1, 2)
-    for kind, line in lines.items():
-        mine = kinds == kind
-        line.set_data(points[mine, 0], points[mine, 1])
-
-
-def _kinds_present(kinds) -> list:
-    return [kind for kind in KINDS if kind in kinds]
-
-
-def _field_arrows(pp: PhasePortrait):
-    """Unit direction arrows and their shade (speed relative to the fastest arrow)."""
-    speed = np.hypot(pp.U, pp.V)  # (ny, nx)
-    top = speed.max()
-    safe = np.where(speed > 0, speed, 1.0)  # a zero vector stays a zero arrow
-    return pp.U / safe, pp.V / safe, speed / top if top > 0 else speed
-
-
-_LADDER = np.array([1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 7.0])  # window edges: these times a power of ten
-
-
-def _ladder_up(value: float) -> float:
-    """The smallest ``m * 10**k`` (``m`` in ``_LADDER``) at or above ``value > 0``."""
-    k = np.floor(np.log10(value))
-    for m in (*_LADDER, 10.0):
-        if m * 10.0**k >= value * (1 - 1e-12):
-            return round(float(m * 10.0**k), 12)
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _eigenvalue_limits(lam):
-    """A window on the complex plane around ``lam`` that always shows the imaginary axis.
-
-    Its edges are rounded outwards (by at most a factor 1.5) to ``m * 10**k`` with ``m`` in
-    (1, 1.5, 2, 3, 4, 5, 7), so that a live explorer's spectrum axes keep their limits (and their
-    tick labels, which a blitted render then need not redraw) until an eigenvalue moves past a step.
-    """
-    left, right, top = _tight_eigenvalue_edges(lam)
-    return (-_ladder_up(left), _ladder_up(right)), (-_ladder_up(top), _ladder_up(top))
-
-
-def _tight_eigenvalue_edges(lam) -> tuple[float, float, float]:
-    """The least distances from 0 of the left, right and top (= -bottom) edges of a window on ``lam``:
-    the spectrum and the imaginary axis with a margin of 12% of the real span, and an imaginary
-    half-height 1.2 times the largest |Im| (at least half the real span, and 0.5)."""
-    re, im = np.real(lam), np.imag(lam)
-    lo, hi = min(re.min(initial=0.0), -1.0), max(re.max(initial=0.0), 0.5)
-    pad = 0.12 * (hi - lo)
-    top = 1.2 * max(np.abs(im).max(initial=0.0), 0.5 * (hi - lo), 0.5)
-    return pad - lo, hi + pad, top
-
-
-class _PortraitArtists:
-    """The artists of a phase portrait, made once and moved in place by :meth:`update`.
-
-    Live explorers keep one of these and call ``update(pp)`` per event: ``Quiver.set_UVC``,
-    ``LineCollection.set_segments`` and ``Line2D.set_data`` only, never new artists.
-
-    Parameters
-    ----------
-    ax : matplotlib.axes.Axes
-    pp : PhasePortrait
-        The first portrait; later ones must have the same grid.
-    arrows : bool
-        Draw the vector field as unit arrows shaded by speed.
-    nullclines : bool
-        Draw the nullclines.
-    kinds : sequence of str, optional
-        Kinds of fixed point to make markers for; default all of them.
-    """
-
-    def __init__(self, ax, pp: PhasePortrait, *, arrows: bool = True, nullclines: bool = True, kinds=KINDS):
-        self.ax = ax
-        self.quiver = None
-        if arrows:
-            spacing = min(np.ptp(pp.x) / (len(pp.x) - 1), np.ptp(pp.y) / (len(pp.y) - 1))
-            self.quiver = ax.quiver(
-                pp.x, pp.y, *_field_arrows(pp), cmap="Greys", norm=_SPEED_NORM, angles="xy", scale_units="xy",
-                scale=1.0 / (_ARROW_LENGTH * spacing), pivot="mid", width=0.004, zorder=1,
-            )
-        self.nullclines = {}
-        for name, style in NULLCLINE_STYLES.items() if nullclines else ():
-            self.nullclines[name] = LineCollection([], linewidths=2.0, zorder=2, **style)
-            ax.add_collection(self.nullclines[name], autolim=False)
-        self.fixed_points = _kind_lines(ax, kinds)
-        ax.set_xlim(pp.xlim)
-        ax.set_ylim(pp.ylim)
-        ax.set_xlabel("$x_1$")
-        ax.set_ylabel("$x_2$")
-        self.update(pp)
-
-    def update(self, pp: PhasePortrait) -> None:
-        if self.quiver is not None:
-            if self.quiver.N != pp.U.size:
-                raise ValueError(
-                    f"pp must keep the grid of the first portrait ({self.quiver.N} arrows), got {pp.U.size}"
-                )
-            self.quiver.set_UVC(*_field_arrows(pp))
-        for name, collection in self.nullclines.items():
-            collection.set_segments(pp.nullclines[name])
-        _set_kind_data(self.fixed_points, pp.fixed_points.kinds, pp.fixed_points.x)
-
-
-class _SpectrumArtists:
-    """Eigenvalues at fixed points in the complex plane, one marker line per kind, moved by :meth:`update`."""
-
-    def __init__(self, ax, kinds=KINDS):
-        self.ax = ax
-        ax.axhline(0.0, color="0.85", linewidth=0.8, zorder=0)
-        self.boundary = ax.axvline(
-            0.0, color="0.3", linestyle="--", linewidth=1.2, zorder=1, label=r"Re $\lambda$ = 0 (stability)"
-        )
-        self.lines = _kind_lines(ax, kinds, markersize=7.0)
-        self.window = None  # (xlim, ylim) as last set by update
-        ax.set_xlabel(r"Re $\lambda$")
-        ax.set_ylabel(r"Im $\lambda$")
-
-    def update(self, fps: FixedPoints, window=None) -> None:
-        """Move the markers to ``fps``'s eigenvalues and set the axes to ``window`` (``(xlim, ylim)``),
-        by default :func:`_eigenvalue_limits` of them."""
-        n = fps.eigenvalues.shape[-1]
-        lam = fps.eigenvalues.ravel()  # (K * n,), fixed point by fixed point
-        kinds = np.repeat(np.asarray(fps.kinds, dtype=object), n)  # the kind of each eigenvalue's fixed point
-        _set_kind_data(self.lines, kinds, np.c_[lam.real, lam.imag])
-        xlim, ylim = _eigenvalue_limits(lam) if window is None else window
-        if (xlim, ylim) != self.window:
-            self.ax.set_xlim(xlim)
-            self.ax.set_ylim(ylim)
-            self.window = (xlim, ylim)
 
 
 def phase_portrait(
@@ -243,24 +73,24 @@ def phase_portrait(
     >>> [t.get_text() for t in ax.get_legend().get_texts()][2:]
     ['stable node', 'saddle', 'unstable node']
     """
-    _check_type("pp", pp, PhasePortrait)
+    check_result("pp", pp, PhasePortrait)
     if field not in ("quiver", "stream", None):
         raise ValueError(f"field must be 'quiver', 'stream' or None, got {field!r}")
-    ax = _axes(ax)
-    _PortraitArtists(
-        ax, pp, arrows=field == "quiver", nullclines=nullclines, kinds=_kinds_present(pp.fixed_points.kinds)
+    ax = axes_or_new(ax)
+    PortraitArtists(
+        ax, pp, arrows=field == "quiver", nullclines=nullclines, kinds=kinds_present(pp.fixed_points.kinds)
     )
     if field == "stream":
         speed = np.hypot(pp.U, pp.V)
         ax.streamplot(
             pp.x, pp.y, pp.U, pp.V, color=speed / max(speed.max(), np.finfo(float).tiny), cmap="Greys",
-            norm=_SPEED_NORM, density=density, linewidth=0.8, arrowsize=0.8, zorder=1,
+            norm=SPEED_NORM, density=density, linewidth=0.8, arrowsize=0.8, zorder=1,
         )
     if trajectories and pp.trajectories is not None:
         _trajectory_lines(ax, pp.trajectories, (0, 1), color=TRAJECTORY_COLOR)
         ax.set_xlim(pp.xlim)
         ax.set_ylim(pp.ylim)
-    _finish_legend(ax, legend)
+    finish_legend(ax, legend)
     return ax
 
 
@@ -330,14 +160,14 @@ def trajectories(
     >>> len(trajectories(traj).collections[0].get_segments())
     2
     """
-    _check_type("traj", traj, Trajectory)
+    check_result("traj", traj, Trajectory)
     n = traj.x.shape[-1]
     dims = _check_dims(dims, n)
     if time is None:
         time = len(dims) != 2
     if not time and len(dims) != 2:
         raise ValueError(f"the phase plane needs two dims, got {dims!r}; pass time=True for time series")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     if not time:
         _trajectory_lines(ax, traj, dims, color="0.25" if color is None else color)
         ax.set_xlabel(f"$x_{{{dims[0] + 1}}}$")
@@ -358,7 +188,7 @@ def trajectories(
         ax.set_xlabel("$t$")
         ax.set_ylabel("$x_i(t)$")
     ax.autoscale_view()
-    _finish_legend(ax, legend)
+    finish_legend(ax, legend)
     return ax
 
 
@@ -388,21 +218,21 @@ def spectrum(eigenvalues, ax=None, *, legend: bool = True):
     >>> sum(len(line.get_xdata()) for line in ax.lines if line.get_label() in KIND_STYLES)
     18
     """
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     if isinstance(eigenvalues, FixedPoints):
-        artists = _SpectrumArtists(ax, _kinds_present(eigenvalues.kinds))
+        artists = SpectrumArtists(ax, kinds_present(eigenvalues.kinds))
         artists.update(eigenvalues)
     else:
         lam = eigenvalues.eigenvalues if isinstance(eigenvalues, Spectrum) else eigenvalues
         lam = np.asarray(lam).ravel()
         if not np.issubdtype(lam.dtype, np.number) or not np.all(np.isfinite(lam)):
             raise ValueError("eigenvalues must be FixedPoints, a Spectrum, or finite (complex) numbers")
-        _SpectrumArtists(ax, kinds=())
+        SpectrumArtists(ax, kinds=())
         ax.plot(lam.real, lam.imag, "o", color="tab:blue", markersize=5, label="eigenvalues", zorder=4)
-        xlim, ylim = _eigenvalue_limits(lam)
+        xlim, ylim = eigenvalue_limits(lam)
         ax.set_xlim(xlim)
         ax.set_ylim(ylim)
-    _finish_legend(ax, legend)
+    finish_legend(ax, legend)
     return ax
 
 
@@ -431,18 +261,18 @@ def fixed_points(fps: FixedPoints, ax=None, *, dims=(0, 1), legend: bool = True)
     >>> {line.get_label(): len(line.get_xdata()) for line in fixed_points(fps).lines}
     {'stable node': 4, 'saddle': 4, 'unstable node': 1}
     """
-    _check_type("fps", fps, FixedPoints)
+    check_result("fps", fps, FixedPoints)
     dims = _check_dims(dims, fps.x.shape[-1])
     if len(dims) != 2:
         raise ValueError(f"dims must name two state coordinates, got {dims!r}")
-    ax = _axes(ax)
-    lines = _kind_lines(ax, _kinds_present(fps.kinds))
-    _set_kind_data(lines, fps.kinds, fps.x[:, dims])
+    ax = axes_or_new(ax)
+    lines = kind_lines(ax, kinds_present(fps.kinds))
+    set_kind_data(lines, fps.kinds, fps.x[:, dims])
     ax.update_datalim(fps.x[:, dims])
     ax.set_xlabel(f"$x_{{{dims[0] + 1}}}$")
     ax.set_ylabel(f"$x_{{{dims[1] + 1}}}$")
     ax.autoscale_view()
-    _finish_legend(ax, legend)
+    finish_legend(ax, legend)
     return ax
 
 
@@ -450,7 +280,6 @@ def fixed_points(fps: FixedPoints, ax=None, *, dims=(0, 1), legend: bool = True)
 # contraction certificates
 
 
-CERTIFICATE_COLORS = {"holds": "tab:green", "fails": "tab:red", "n/a": "0.75"}
 _BALL_CMAP = "viridis"  # the time of each nested ball and of the difference vectors on it
 
 
@@ -476,7 +305,7 @@ def certificates(certs, ax=None, *, legend: bool = True):
     certs = list(certs)
     if not certs or not all(isinstance(c, Certificate) for c in certs):
         raise ValueError("certs must be a non-empty sequence of rnnlab Certificate objects (from rnnlab.certify)")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     status = ["n/a" if not c.applies else "holds" if c.holds else "fails" for c in certs]
     rates = np.array([c.rate if c.applies and np.isfinite(c.rate) else 0.0 for c in certs])
     y = np.arange(len(certs))[::-1]  # the first criterion on top
@@ -496,22 +325,6 @@ def certificates(certs, ax=None, *, legend: bool = True):
         ax.legend(handles=[Patch(color=color, label=s) for s, color in CERTIFICATE_COLORS.items()],
                   loc="center right", fontsize="small", framealpha=0.85)
     return ax
-
-
-def _ball_boundary(certificate, dims) -> np.ndarray:
-    """The boundary of the unit ball of ``certificate``'s norm in the plane of ``dims``, shape (K, 2)."""
-    i, j = dims
-    metric = certificate.metric
-    if certificate.norm == "l2":
-        M = np.eye(2) if metric is None else np.asarray(metric)[np.ix_(dims, dims)]
-        L = np.linalg.cholesky(M)  # v^T M v = |L^T v|^2
-        theta = np.linspace(0.0, 2 * np.pi, 361)
-        return np.linalg.solve(L.T, np.stack([np.cos(theta), np.sin(theta)])).T
-    eta = np.ones(2) if metric is None else np.asarray(metric)[[i, j]]
-    a, b = 1.0 / eta  # the ball's extent along each axis
-    if certificate.norm == "l1":
-        return np.array([[a, 0.0], [0.0, b], [-a, 0.0], [0.0, -b], [a, 0.0]])
-    return np.array([[a, b], [-a, b], [-a, -b], [a, -b], [a, b]])
 
 
 def unit_ball(certificate, ax=None, *, pairs: Trajectory | None = None, dims=(0, 1), n_balls: int = 4,
@@ -546,16 +359,16 @@ def unit_ball(certificate, ax=None, *, pairs: Trajectory | None = None, dims=(0,
     """
     from ..certificates import Certificate
 
-    _check_type("certificate", certificate, Certificate)
+    check_result("certificate", certificate, Certificate)
     n = None if certificate.metric is None else np.asarray(certificate.metric).shape[0]
     if pairs is not None:
-        _check_type("pairs", pairs, Trajectory)
+        check_result("pairs", pairs, Trajectory)
         if pairs.x.ndim != 4 or pairs.x.shape[2] != 2:
             raise ValueError(f"pairs must be simulated from x0 of shape (K, 2, n), got states {pairs.x.shape}")
         n = pairs.x.shape[-1]
     dims = _check_dims(dims, n if n is not None else 2)
-    ax = _axes(ax)
-    boundary = _ball_boundary(certificate, dims)  # (K, 2)
+    ax = axes_or_new(ax)
+    boundary = ball_boundary(certificate, dims)  # (K, 2)
     title = f"{certificate.criterion}\nunit ball of its {certificate.norm} norm"
     if pairs is None:
         ax.plot(center[0] + boundary[:, 0], center[1] + boundary[:, 1], color="tab:blue", linewidth=2.0)
@@ -578,7 +391,7 @@ def unit_ball(certificate, ax=None, *, pairs: Trajectory | None = None, dims=(0,
         ax.set_ylabel(f"$x_{dims[1] + 1} - y_{dims[1] + 1}$")
         title += f", radius $r e^{{-{rate:.2g} t}}$"
         ax.plot([], [], "o-", color="0.4", markersize=4, linewidth=0.8, label="x(t) - y(t), marked at each t")
-        _finish_legend(ax, True)
+        finish_legend(ax, True)
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_title(title, fontsize="medium")
     return ax
@@ -605,8 +418,8 @@ def conservatism(study, ax=None, *, legend: bool = True, z: float = 1.96):
     """
     from ..conservatism import ConservatismStudy
 
-    _check_type("study", study, ConservatismStudy)
-    ax = _axes(ax)
+    check_result("study", study, ConservatismStudy)
+    ax = axes_or_new(ax)
     lo, hi = study.interval(z)
     f = study.fractions
     markers = "osD^vP"  # criteria can coincide (Thm 1 and Thm 16 with a zero diagonal): vary the marker
@@ -621,7 +434,7 @@ def conservatism(study, ax=None, *, legend: bool = True, z: float = 1.96):
     ax.set_ylabel("fraction certified")
     ax.set_title(f"n = {study.n}, {study.n_samples} samples per value ({study.settings['sampler']})",
                  fontsize="medium")
-    _finish_legend(ax, legend)
+    finish_legend(ax, legend)
     return ax
 
 
@@ -645,15 +458,15 @@ def gain_curves(curves, ax=None, *, against: str = "g", legend: bool = True):
     """
     from ..meanfield import GainCurves
 
-    _check_type("curves", curves, GainCurves)
+    check_result("curves", curves, GainCurves)
     if against not in ("g", "A"):
         raise ValueError(f"against must be 'g' or 'A', got {against!r}")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     x = curves.g if against == "g" else curves.A
     ax.plot(x, curves.lambda_out, "o-", label=rf"$\lambda_{{out}}$ ({curves.phi})")
     ax.plot(x, curves.rho - 1.0, "s--", label=rf"$\rho - 1$ ({curves.phi})")
     ax.axhline(0.0, color="black", linestyle=":", linewidth=1.0)
     ax.set_xlabel(against)
     ax.set_ylabel("growth rate")
-    _finish_legend(ax, legend)
+    finish_legend(ax, legend)
     return ax

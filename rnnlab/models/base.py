@@ -85,6 +85,18 @@ def as_vector(name: str, value, n: int, *, positive: bool = False, nonnegative: 
     return v
 
 
+def as_shaped_array(name: str, value, shape: tuple) -> np.ndarray:
+    """A finite, read-only float array of exactly ``shape`` (``None`` entries match any size)."""
+    a = as_real_array(name, value, allow_empty=True)
+    if a.ndim != len(shape) or any(s is not None and s != k for s, k in zip(shape, a.shape)):
+        want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
+        raise ValueError(f"{name} must have shape {want}, got shape {a.shape}")
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} must be finite, got NaN or inf")
+    a.setflags(write=False)
+    return a
+
+
 def as_input(name: str, u, n: int):
     """A constant input as a vector of length ``n``, or a callable ``u(t)`` checked at ``t = 0``."""
     if isinstance(u, type):
