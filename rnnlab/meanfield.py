@@ -12,7 +12,7 @@ Conventions, taken from the paper and checked in ``tests/test_meanfield.py``:
 * ``G_OL(omega) = A beta_0 / (1 - beta_1 + i omega)`` (Eq. 13) is the readout's response to a unit
   perturbation of the clamped drive ``f``, without extra normalisation, so it is the exact
   finite-N ``w_out^T R' (i omega I + I - W R')^-1 w_FB`` in the limit (see
-  :func:`rnnlab.models.reservoir.open_loop_gain`).
+  :func:`rnnlab.readout.open_loop_gain`).
 * The closed loop is ``G_CL = G_OL / (1 - G_OL)`` (Eq. 7): positive feedback. Its poles solve
   ``G_OL = 1``, so the Nyquist critical point is ``1 + 0i``. The paper's text and Fig. 1 mention a
   cross at ``0 + 1i``; with Eq. 7 as written, and with Eq. 14 (the pole of Eq. 7 for Eq. 13), the

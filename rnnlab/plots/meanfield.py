@@ -124,7 +124,7 @@ def transient(response, prediction=None, ax=None, *, legend: bool = True):
     Parameters
     ----------
     response : Transient
-        From :func:`rnnlab.models.reservoir.impulse_response`.
+        From :func:`rnnlab.readout.impulse_response`.
     prediction : MeanField or LocalGain, optional
         Its ``impulse_response(t)`` is drawn on the same times.
     ax : matplotlib.axes.Axes, optional
@@ -133,7 +133,7 @@ def transient(response, prediction=None, ax=None, *, legend: bool = True):
     -------
     matplotlib.axes.Axes
     """
-    from ..models.reservoir import Transient
+    from ..readout import Transient
 
     check_result("response", response, Transient)
     ax = axes_or_new(ax)

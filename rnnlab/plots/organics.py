@@ -125,13 +125,13 @@ def normalization_curves(curve, ax=None, *, neurons=None, legend: bool = True):
 
     Examples
     --------
-    >>> from rnnlab.models.organics import ORGaNICs, normalization_curve
+    >>> from rnnlab import ORGaNICs, normalization_curve
     >>> m = ORGaNICs(W=[[1.0, 0.5], [0.5, 1.0]], z=[1.0, -0.5], sigma=0.5)
     >>> ax = normalization_curves(normalization_curve(m, np.geomspace(0.01, 10, 20)))
     >>> [line.get_label() for line in ax.lines]
     ['neuron 0: $y^+$', 'neuron 1: $y^-$']
     """
-    from ..models.organics import ContrastResponse, NormalizationCurve
+    from ..organics_steady import ContrastResponse, NormalizationCurve
 
     check_result("curve", curve, ContrastResponse, NormalizationCurve)
     ax = axes_or_new(ax)

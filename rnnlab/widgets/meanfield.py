@@ -141,7 +141,8 @@ def mean_field_explorer(
 
     def finite_network(key):
         g_, targets, phi_, N_ = key
-        from ..models.reservoir import Reservoir, frequency_response, train_readout
+        from ..models.reservoir import Reservoir
+        from ..readout import frequency_response, train_readout
 
         tr = train_readout(Reservoir.random(N_, g_, rng=seed, phi=PHIS[phi_], feedback=feedback), targets)
         return key, frequency_response(tr, omega), np.linalg.eigvals(tr.jacobian(0))

@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.colors import to_hex
 from matplotlib.ticker import FixedLocator, LogLocator, MaxNLocator, NullLocator
 
-from ..models.organics import contrast_response, ring_population
+from ..organics_steady import contrast_response, ring_population
 from ..organics_circuit import circuit_2d, circuit_portrait
 from ..plots.artists import KIND_STYLES, PortraitArtists
 from .explorer import Explorer
