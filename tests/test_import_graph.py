@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
 
 import pytest
@@ -218,3 +219,23 @@ def test_private_modules_stay_in_their_package():
                     if _is_private(part) and not _within(name, owner):
                         wrong.append(f"{name}:{imp.line} imports {target}")
     assert wrong == []
+
+
+@pytest.mark.parametrize("old", ["rnnlab.models", "rnnlab.models.reservoir", "rnnlab.models.organics", "rnnlab"])
+def test_moved_analyses_keep_their_old_import_paths(old):
+    """The analyses moved out of rnnlab/models stay importable where they were, as the same objects."""
+    models = importlib.import_module("rnnlab.models")
+    old_module = importlib.import_module(old)
+    moved = {name: home for name, home in models._MOVED.items()
+             if old in ("rnnlab.models", "rnnlab") or (home == "readout") == old.endswith("reservoir")}
+    assert moved
+    for name, home in moved.items():
+        if old == "rnnlab" and name not in old_module.__all__:
+            continue
+        assert getattr(old_module, name) is getattr(importlib.import_module(f"rnnlab.{home}"), name), name
+    if old == "rnnlab.models":
+        namespace = {}
+        exec("from rnnlab.models import *", namespace)
+        assert set(moved) <= set(namespace)
+    with pytest.raises(AttributeError):
+        getattr(old_module, "no_such_name")
