@@ -14,6 +14,8 @@ neither until first use.
 # Each topic's plots live in a submodule with its own __all__; this page gathers them.
 from .portraits import *  # noqa: F401,F403
 from .portraits import __all__ as _portraits_all
+from .contraction import *  # noqa: F401,F403
+from .contraction import __all__ as _contraction_all
 from .artists import CERTIFICATE_COLORS, NULLCLINE_STYLES, TRAJECTORY_COLOR  # noqa: F401  (styles, for tests and users)
 from .organics import *  # noqa: F401,F403
 from .organics import __all__ as _organics_all
@@ -24,4 +26,4 @@ from .parallel_time import __all__ as _parallel_time_all
 from .sweeps import *  # noqa: F401,F403
 from .sweeps import __all__ as _sweeps_all
 
-__all__ = [*_portraits_all, *_organics_all, *_meanfield_all, *_parallel_time_all, *_sweeps_all]
+__all__ = [*_portraits_all, *_contraction_all, *_organics_all, *_meanfield_all, *_parallel_time_all, *_sweeps_all]

@@ -26,6 +26,7 @@ __all__ = [
     "LADDER",
     "axes_or_new",
     "check_result",
+    "check_dims",
     "finish_legend",
     "kind_lines",
     "set_kind_data",
@@ -65,18 +66,29 @@ ARROW_LENGTH = 0.8  # arrow length as a fraction of the grid spacing
 
 
 def axes_or_new(ax):
+    """``ax``, or the axes of a new figure when ``ax`` is None (every plot's ``ax=None``)."""
     if ax is None:
         _, ax = plt.subplots()
     return ax
 
 
 def check_result(name, value, *types):
+    """Raise a ValueError naming ``name`` unless ``value`` is one of the result ``types`` a plot draws."""
     if not isinstance(value, types):
         want = " or ".join(t.__name__ for t in types)
         raise ValueError(f"{name} must be a {want} from rnnlab, got {type(value).__name__}")
 
 
+def check_dims(dims, n: int) -> tuple[int, ...]:
+    """``dims`` as a tuple of state indices in ``[0, n)``, or a ValueError naming ``dims``."""
+    dims = tuple(int(d) for d in np.atleast_1d(dims))
+    if not dims or any(not 0 <= d < n for d in dims):
+        raise ValueError(f"dims must be state indices in [0, {n}), got {dims!r}")
+    return dims
+
+
 def finish_legend(ax, legend: bool):
+    """Add the house legend when ``legend`` is true and something is labelled."""
     if legend and ax.get_legend_handles_labels()[0]:
         ax.legend(loc="best", fontsize="small", framealpha=0.85)
 
@@ -102,6 +114,7 @@ def set_kind_data(lines: dict, kinds, points) -> None:
 
 
 def kinds_present(kinds) -> list:
+    """The kinds of fixed point among ``kinds``, in the fixed order of :data:`rnnlab.fixed_points.KINDS`."""
     return [kind for kind in KINDS if kind in kinds]
 
 

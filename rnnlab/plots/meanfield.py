@@ -10,7 +10,7 @@ import numpy as np
 
 from .artists import axes_or_new, check_result, finish_legend
 
-__all__ = ["nyquist", "closed_loop_spectrum", "transient", "closed_loop_gain", "CRITICAL_POINT"]
+__all__ = ["nyquist", "closed_loop_spectrum", "transient", "closed_loop_gain", "gain_curves", "CRITICAL_POINT"]
 
 #: The Nyquist critical point of the positive-feedback loop ``G_CL = G_OL / (1 - G_OL)`` (Eq. 7).
 CRITICAL_POINT = 1.0 + 0.0j
@@ -175,5 +175,39 @@ def closed_loop_gain(omega, *predictions, ax=None, labels=None, legend: bool = T
         ax.plot(omega, np.abs(p.closed_loop_gain(omega)), label=label)
     ax.set_xlabel(r"$\omega$")
     ax.set_ylabel(r"$|G_{CL}(i\omega)|$")
+    finish_legend(ax, legend)
+    return ax
+
+
+def gain_curves(curves, ax=None, *, against: str = "g", legend: bool = True):
+    """The outlier pole ``lambda_out`` and the bulk edge ``rho - 1`` against ``g`` or ``A``.
+
+    Both are growth rates of the trained closed loop (Rivkind & Barak 2017: the largest Lyapunov
+    exponent is ``max(lambda_out, rho - 1)``); the dotted zero line is the stability boundary.
+
+    Parameters
+    ----------
+    curves : GainCurves
+        From :func:`rnnlab.meanfield.gain_curves`.
+    ax : matplotlib.axes.Axes, optional
+    against : {"g", "A"}
+        The swept parameter on the horizontal axis.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from ..meanfield import GainCurves
+
+    check_result("curves", curves, GainCurves)
+    if against not in ("g", "A"):
+        raise ValueError(f"against must be 'g' or 'A', got {against!r}")
+    ax = axes_or_new(ax)
+    x = curves.g if against == "g" else curves.A
+    ax.plot(x, curves.lambda_out, "o-", label=rf"$\lambda_{{out}}$ ({curves.phi})")
+    ax.plot(x, curves.rho - 1.0, "s--", label=rf"$\rho - 1$ ({curves.phi})")
+    ax.axhline(0.0, color="black", linestyle=":", linewidth=1.0)
+    ax.set_xlabel(against)
+    ax.set_ylabel("growth rate")
     finish_legend(ax, legend)
     return ax
