@@ -1,4 +1,7 @@
-"""The model protocol and the argument checks shared by every model.
+"""The model protocol, the base class and the argument checks shared by every model.
+
+Public, so that models defined elsewhere (the trained nets of :mod:`rnnlab.train`) and analyses
+that validate model-shaped data build on the same checks.
 
 A model is a frozen dataclass of parameters with two pure methods:
 
@@ -18,7 +21,8 @@ import numpy as np
 from ..checks import as_real_array, as_square_matrix, instance_not_class
 from ..checks import as_vector as _checked_vector
 
-__all__ = ["Model", "Input", "NotAModelError", "check_model", "check_state"]
+__all__ = ["Model", "Input", "ModelBase", "NotAModelError", "check_model", "check_state", "as_matrix", "as_vector",
+           "as_shaped_array", "as_input", "set_fields"]
 
 Input = Union[float, np.ndarray, Callable[[float], Any]]
 
