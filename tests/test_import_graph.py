@@ -99,7 +99,8 @@ IMPORTS = {name: _imports(name, path) for name, path in MODULES.items()}
 
 
 def _targets(imp: Import) -> list[str]:
-    """The rnnlab modules an import loads: a submodule named in ``from package import sub``, else the module."""
+    """The rnnlab modules an import loads: each submodule named in ``from package import sub``, and the
+    module itself for any other name."""
     if not _within(imp.module, "rnnlab"):
         return []
     subs = [f"{imp.module}.{n}" for n in imp.names if f"{imp.module}.{n}" in MODULES]
@@ -108,7 +109,8 @@ def _targets(imp: Import) -> list[str]:
 
 
 def _graph(top_level_only: bool = True) -> dict[str, set[str]]:
-    return {name: {t for imp in imps if imp.top_level or not top_level_only for t in _targets(imp) if t != name}
+    return {name: {t for imp in imps if imp.top_level or not top_level_only
+                   for t in _targets(imp) if t != name}
             for name, imps in IMPORTS.items()}
 
 
@@ -174,7 +176,8 @@ def test_models_sit_at_the_bottom():
     assert {k: v for k, v in wrong.items() if v} == {}
 
 
-@pytest.mark.parametrize("library, allowed", [("torch", ("rnnlab.train",)), *((lib, MAY_PLOT) for lib in FRONT_ENDS)])
+@pytest.mark.parametrize("library, allowed",
+                         [("torch", ("rnnlab.train",)), *((lib, MAY_PLOT) for lib in FRONT_ENDS)])
 def test_heavy_libraries_stay_at_the_edge(library, allowed):
     wrong = [f"{name}:{imp.line}" for name, imps in IMPORTS.items() for imp in imps
              if _within(imp.module, library) and not any(_within(name, a) for a in allowed)
@@ -183,7 +186,8 @@ def test_heavy_libraries_stay_at_the_edge(library, allowed):
 
 
 def test_no_private_names_cross_modules():
-    wrong = [f"{name}:{imp.line} imports {n} from {imp.module}" for name, imps in IMPORTS.items() for imp in imps
+    wrong = [f"{name}:{imp.line} imports {n} from {imp.module}"
+             for name, imps in IMPORTS.items() for imp in imps
              if _within(imp.module, "rnnlab") for n in imp.names
              if _is_private(n) and f"{imp.module}.{n}" not in MODULES]
     assert wrong == []
@@ -206,7 +210,8 @@ def test_no_private_attributes_of_other_modules():
                     if alias.name in MODULES and alias.asname:
                         aliases[alias.asname] = alias.name
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Attribute) and _is_private(node.attr) and isinstance(node.value, ast.Name)
+            if (isinstance(node, ast.Attribute) and _is_private(node.attr)
+                    and isinstance(node.value, ast.Name)
                     and node.value.id in aliases and aliases[node.value.id] != name):
                 wrong.append(f"{name}:{node.lineno} uses {aliases[node.value.id]}.{node.attr}")
     assert wrong == []
@@ -225,7 +230,8 @@ def test_private_modules_stay_in_their_package():
     assert wrong == []
 
 
-@pytest.mark.parametrize("old", ["rnnlab.models", "rnnlab.models.reservoir", "rnnlab.models.organics", "rnnlab"])
+@pytest.mark.parametrize("old", ["rnnlab.models", "rnnlab.models.reservoir", "rnnlab.models.organics",
+                                 "rnnlab"])
 def test_moved_analyses_keep_their_old_import_paths(old):
     """The analyses moved out of rnnlab/models stay importable where they were, as the same objects."""
     models = importlib.import_module("rnnlab.models")

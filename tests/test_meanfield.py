@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 from rnnlab.activations import Activation
 from rnnlab.meanfield import FrequencyResponse, gauss_average, mean_field, self_consistent_variance
 from rnnlab.models.reservoir import OpenLoopReservoir, Reservoir, feedback_weights
-from rnnlab.readout import frequency_response, open_loop_fixed_points, open_loop_gain, readout_weights, train_readout
+from rnnlab.readout import (
+    frequency_response,
+    open_loop_fixed_points,
+    open_loop_gain,
+    readout_weights,
+    train_readout,
+)
 
 RELU = Activation("relu", threshold=0.1)  # Fig. 1C of the paper
 SEED = 20170301

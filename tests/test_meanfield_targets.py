@@ -15,7 +15,13 @@ from rnnlab.activations import Activation
 from rnnlab.meanfield import mean_field
 from rnnlab.meanfield_targets import mean_field_targets
 from rnnlab.models.reservoir import Reservoir
-from rnnlab.readout import cross_gains, frequency_response, open_loop_gain, readout_coefficients, train_readout
+from rnnlab.readout import (
+    cross_gains,
+    frequency_response,
+    open_loop_gain,
+    readout_coefficients,
+    train_readout,
+)
 
 RELU = Activation("relu", threshold=0.1)
 FIG2 = dict(g=0.9, targets=[0.5, 1.0, 1.5])  # Fig. 2: settings of Fig. 1D with g = 0.9

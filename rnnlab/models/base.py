@@ -21,8 +21,8 @@ import numpy as np
 from ..checks import as_real_array, as_square_matrix, instance_not_class
 from ..checks import as_vector as _checked_vector
 
-__all__ = ["Model", "Input", "ModelBase", "NotAModelError", "check_model", "check_state", "as_matrix", "as_vector",
-           "as_shaped_array", "as_input", "set_fields"]
+__all__ = ["Model", "Input", "ModelBase", "NotAModelError", "check_model", "check_state", "as_matrix",
+           "as_vector", "as_shaped_array", "as_input", "set_fields"]
 
 Input = Union[float, np.ndarray, Callable[[float], Any]]
 

@@ -45,8 +45,8 @@ from .base import Input, ModelBase, as_input, as_matrix, as_vector, check_state,
 __all__ = ["ORGaNICs"]
 
 # The steady-state analyses live in rnnlab.organics_steady; these names stay importable from here.
-_STEADY = ("normalization", "IterativeFixedPoint", "iterate_fixed_point", "ContrastResponse", "contrast_response",
-           "NormalizationCurve", "normalization_curve", "ring_population")
+_STEADY = ("normalization", "IterativeFixedPoint", "iterate_fixed_point", "ContrastResponse",
+           "contrast_response", "NormalizationCurve", "normalization_curve", "ring_population")
 
 
 @dataclass(frozen=True, eq=False)

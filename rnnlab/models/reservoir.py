@@ -23,9 +23,9 @@ from .base import Input, ModelBase, as_input, as_matrix, as_vector, set_fields
 __all__ = ["Reservoir", "OpenLoopReservoir", "FEEDBACK_DISTRIBUTIONS", "feedback_weights"]
 
 # The analyses of a reservoir live in rnnlab.readout; these names stay importable from here.
-_READOUT = ("OpenLoopFixedPoints", "TrainedReservoir", "open_loop_fixed_points", "readout_weights", "train_readout",
-            "open_loop_gain", "cross_gains", "readout_coefficients", "frequency_response", "impulse_response",
-            "Transient")
+_READOUT = ("OpenLoopFixedPoints", "TrainedReservoir", "open_loop_fixed_points", "readout_weights",
+            "train_readout", "open_loop_gain", "cross_gains", "readout_coefficients", "frequency_response",
+            "impulse_response", "Transient")
 
 # name -> sampler of unit-scale i.i.d. weights; meanfield.py integrates over the same laws.
 FEEDBACK_DISTRIBUTIONS = ("gaussian", "uniform")

@@ -10,7 +10,8 @@ import numpy as np
 
 from .artists import axes_or_new, check_result, finish_legend
 
-__all__ = ["nyquist", "closed_loop_spectrum", "transient", "closed_loop_gain", "gain_curves", "CRITICAL_POINT"]
+__all__ = ["nyquist", "closed_loop_spectrum", "transient", "closed_loop_gain", "gain_curves",
+           "CRITICAL_POINT"]
 
 #: The Nyquist critical point of the positive-feedback loop ``G_CL = G_OL / (1 - G_OL)`` (Eq. 7).
 CRITICAL_POINT = 1.0 + 0.0j

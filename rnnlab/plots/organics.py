@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .artists import KIND_STYLES, PortraitArtists, axes_or_new, check_result, finish_legend, kinds_present  # noqa: F401
+from .artists import (  # noqa: F401  (KIND_STYLES: for the docstrings' links)
+    KIND_STYLES,
+    PortraitArtists,
+    axes_or_new,
+    check_result,
+    finish_legend,
+    kinds_present,
+)
 
 __all__ = ["circuit_portrait", "organics_spectrum", "normalization_curves", "stability_trials",
            "iteration_errors"]
