@@ -92,7 +92,7 @@ SERVER_PROBE = """
 import json, os, sys, time
 import bokeh.server.session as session
 import tornado.websocket as websocket
-from rnnlab.widgets._core import Explorer
+from rnnlab.widgets.explorer import Explorer
 
 OUT, T = os.environ["RNNLAB_BENCH_PROBE"], {}
 handle_patch = session.ServerSession._handle_patch

@@ -7,7 +7,7 @@ refitted at every event as before). The same slider walk drives both, one event 
 event is timed two ways:
 
 * blitted: ``explorer.update`` (compute and artist updates) + the blitted render of
-  :class:`rnnlab.widgets._blit.BlitRenderer` + the PNG encode, which is the render path of ipympl in a
+  :class:`rnnlab.widgets.blit.BlitRenderer` + the PNG encode, which is the render path of ipympl in a
   notebook and of the Panel app. Axis labels and titles lie in the cached background, redrawn only for an
   axes whose limits changed;
 * full: ``explorer.update`` + a full ``fig.canvas.draw()``, the render of the inline fallback (no
@@ -38,7 +38,7 @@ from _latency import WARMUP, publish  # noqa: E402
 from _machine import describe  # noqa: E402
 from rnnlab.widgets import circuit_explorer, mean_field_explorer, normalization_explorer  # noqa: E402
 from rnnlab.widgets import meanfield as meanfield_widgets  # noqa: E402
-from rnnlab.widgets._blit import BlitRenderer, encode_png  # noqa: E402
+from rnnlab.widgets.blit import BlitRenderer, encode_png  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "explorer_labels.md"
 STEP = 0.4  # standard deviation of one slider move, relative to a range of 4

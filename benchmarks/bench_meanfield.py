@@ -37,7 +37,8 @@ import numpy as np  # noqa: E402
 from _latency import BUDGET_MS, WARMUP, drive, machine_section, publish, summary_ms, table  # noqa: E402
 from rnnlab import mean_field  # noqa: E402
 from rnnlab.meanfield_targets import mean_field_targets  # noqa: E402
-from rnnlab.models.reservoir import Reservoir, open_loop_gain, train_readout  # noqa: E402
+from rnnlab.models.reservoir import Reservoir  # noqa: E402
+from rnnlab.readout import open_loop_gain, train_readout  # noqa: E402
 from rnnlab.widgets.meanfield import PHIS, mean_field_explorer  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "meanfield.md"

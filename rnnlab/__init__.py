@@ -3,7 +3,8 @@
 The analysis side (this package's top level) needs only numpy and scipy (cvxpy loads inside the
 LMI searches); ``rnnlab.plots`` needs matplotlib and ``rnnlab.widgets`` ipywidgets, and both load
 on first use. Submodules: :mod:`rnnlab.lognorms`, :mod:`rnnlab.metrics`, :mod:`rnnlab.certificates`,
-:mod:`rnnlab.organics_circuit`, :mod:`rnnlab.meanfield_targets`, :mod:`rnnlab.parallel_time`,
+:mod:`rnnlab.organics_circuit`, :mod:`rnnlab.organics_steady`, :mod:`rnnlab.readout`,
+:mod:`rnnlab.meanfield_targets`, :mod:`rnnlab.parallel_time`,
 :mod:`rnnlab.checks`; the torch side is :mod:`rnnlab.train`.
 """
 
@@ -28,25 +29,29 @@ from .models import (
     Lure,
     Model,
     MultivariableLure,
-    NormalizationCurve,
     OpenLoopReservoir,
     ORGaNICs,
     Persidskii,
     RateRNN,
     Reservoir,
-    Transient,
     block_mask,
-    contrast_response,
-    cross_gains,
     feedback_coupling,
-    impulse_response,
+)
+from .organics_steady import (
+    NormalizationCurve,
+    contrast_response,
     iterate_fixed_point,
     normalization,
     normalization_curve,
-    readout_coefficients,
     ring_population,
+)
+from .readout import (
     TrainedReservoir,
+    Transient,
+    cross_gains,
     frequency_response,
+    impulse_response,
+    readout_coefficients,
     train_readout,
 )
 from .organics_circuit import CircuitFixedPoints, Regime, circuit_2d, circuit_fixed_points, regime

@@ -15,8 +15,7 @@ import param
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from ._compat import set_panel_debounce
-from .widgets._blit import encode_png
-from .widgets._blit import BlitRenderer as _BlitRenderer
+from .widgets.blit import BlitRenderer, encode_png
 
 __all__ = ["ExplorerPanel", "panel_control"]
 
@@ -165,7 +164,7 @@ class ExplorerPanel:
         self.dpi = float(dpi) if dpi is not None else float(explorer.fig.dpi)
         self.renders = 0
         self._syncing = False
-        self._blit = _BlitRenderer(explorer.fig) if blit else None
+        self._blit = BlitRenderer(explorer.fig) if blit else None
 
         self.controls = {}
         for key, control in explorer.controls.items():

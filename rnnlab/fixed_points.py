@@ -8,7 +8,7 @@ import numpy as np
 
 from .checks import nonnegative_number, positive_int, positive_number
 
-from .models._base import check_model, check_state
+from .models.base import check_model, check_state
 
 __all__ = ["FixedPoint", "FixedPoints", "find_fixed_points", "classify"]
 

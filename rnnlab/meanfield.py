@@ -12,7 +12,7 @@ Conventions, taken from the paper and checked in ``tests/test_meanfield.py``:
 * ``G_OL(omega) = A beta_0 / (1 - beta_1 + i omega)`` (Eq. 13) is the readout's response to a unit
   perturbation of the clamped drive ``f``, without extra normalisation, so it is the exact
   finite-N ``w_out^T R' (i omega I + I - W R')^-1 w_FB`` in the limit (see
-  :func:`rnnlab.models.reservoir.open_loop_gain`).
+  :func:`rnnlab.readout.open_loop_gain`).
 * The closed loop is ``G_CL = G_OL / (1 - G_OL)`` (Eq. 7): positive feedback. Its poles solve
   ``G_OL = 1``, so the Nyquist critical point is ``1 + 0i``. The paper's text and Fig. 1 mention a
   cross at ``0 + 1i``; with Eq. 7 as written, and with Eq. 14 (the pole of Eq. 7 for Eq. 13), the
@@ -68,7 +68,7 @@ FEEDBACK_DISTRIBUTIONS = ("gaussian", "uniform")
 N_NODES = 121  # per dimension; 121^2 evaluations of phi cost well under a millisecond
 
 
-def _nodes(distribution: str, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
+def quadrature_nodes(distribution: str, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
     """Nodes and probability weights (summing to 1) of a quadrature for the law ``distribution``."""
     if distribution not in FEEDBACK_DISTRIBUTIONS:
         raise ValueError(f"feedback must be one of {FEEDBACK_DISTRIBUTIONS}, got {distribution!r}")
@@ -90,7 +90,8 @@ def _cached_nodes(distribution: str, n_nodes: int) -> tuple[np.ndarray, np.ndarr
 
 
 @functools.lru_cache(maxsize=64)
-def _legendre(n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
+def legendre_nodes(n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Legendre nodes ``t`` and weights on ``[-1, 1]`` (read-only, cached per size)."""
     t, w = leggauss(n_nodes)
     t.setflags(write=False)
     w.setflags(write=False)
@@ -122,14 +123,14 @@ def gauss_average(
         below 1e-31), which keeps exponential convergence where Gauss-Hermite across the kink would
         converge only algebraically.
     """
-    w, pw = _nodes(feedback, n_nodes)
+    w, pw = quadrature_nodes(feedback, n_nodes)
     if kink is None or sigma == 0:
-        y, py = _nodes("gaussian", n_nodes)
+        y, py = quadrature_nodes("gaussian", n_nodes)
         W, Y = np.meshgrid(w, y, indexing="ij")
         # Sums, not BLAS matrix products: a threaded gemv on a busy CPU costs 1000x more than the sum.
         return float(np.sum(pw[:, None] * h(W, Y, W * A + sigma * Y) * py[None, :]))
-    t, pt = _legendre(n_nodes)
-    L = _TAIL
+    t, pt = legendre_nodes(n_nodes)
+    L = GAUSS_TAIL
     y_kink = np.clip((kink - w * A) / sigma, -L, L)[:, None]  # (n_w, 1)
     total = np.zeros_like(w)
     for a, b in ((-L, y_kink), (y_kink, L)):
@@ -140,10 +141,13 @@ def gauss_average(
     return float(np.sum(pw * total))
 
 
-_TAIL = 12.0
+#: Where the split Gaussian integrals of a ReLU are cut: ``|y| <= GAUSS_TAIL`` standard deviations
+#: (the Gaussian mass beyond is below 1e-31). Shared with :mod:`rnnlab.meanfield_targets`.
+GAUSS_TAIL = 12.0
 
 
-def _kink(phi: Activation) -> float | None:
+def relu_kink(phi: Activation) -> float | None:
+    """The input where ``phi`` has a kink (a ReLU's threshold), where quadrature splits; None if smooth."""
     return phi.threshold if phi.name == "relu" else None
 
 
@@ -228,7 +232,8 @@ class Variance:
     converged: bool
 
 
-def _check_args(g, A, phi, n_nodes) -> tuple[float, float, Activation]:
+def check_mean_field_args(g, A, phi, n_nodes) -> tuple[float, float, Activation]:
+    """Check the arguments every mean-field solver takes; return ``g``, ``A`` and ``phi`` as an Activation."""
     g, A = positive_number("g", g), real_number("A", A)
     # g^2 and A^2 enter Eqs. 8 and 11: beyond 1e150 they overflow a float (OverflowError in Python).
     if g > 1e150 or abs(A) > 1e150:
@@ -263,11 +268,11 @@ def self_consistent_variance(
     >>> round(v.sigma2, 6), v.converged
     (0.103041, True)
     """
-    g, A, phi = _check_args(g, A, phi, n_nodes)
+    g, A, phi = check_mean_field_args(g, A, phi, n_nodes)
 
     def F(s):
         sq = gauss_average(
-            lambda w, y, x: phi(x) ** 2, A, np.sqrt(s), feedback=feedback, n_nodes=n_nodes, kink=_kink(phi)
+            lambda w, y, x: phi(x) ** 2, A, np.sqrt(s), feedback=feedback, n_nodes=n_nodes, kink=relu_kink(phi)
         )
         return g**2 * sq - s
 
@@ -404,12 +409,12 @@ def mean_field(
     (True, True)
     """
     var = self_consistent_variance(g, A, phi=phi, feedback=feedback, n_nodes=n_nodes)
-    g, A, phi = _check_args(g, A, phi, n_nodes)
+    g, A, phi = check_mean_field_args(g, A, phi, n_nodes)
     s2 = var.sigma2
     sigma = np.sqrt(s2)
 
     def avg(h):
-        return gauss_average(h, A, sigma, feedback=feedback, n_nodes=n_nodes, kink=_kink(phi))
+        return gauss_average(h, A, sigma, feedback=feedback, n_nodes=n_nodes, kink=relu_kink(phi))
 
     rho = g * np.sqrt(avg(lambda w, y, x: phi.derivative(x) ** 2))
     beta0 = g**2 / s2 * avg(lambda w, y, x: phi(x) * phi.derivative(x) * w)  # Eq. 11, xi_0 = w
@@ -480,7 +485,7 @@ def gain_curves(g, A=1.0, *, phi: str | Activation = "tanh", feedback: str = "ga
     if g.ndim != 1:
         raise ValueError(f"g and A must broadcast to one dimension, got shape {g.shape}")
     for k in range(g.size):  # bad input raises here, before the sweep
-        _check_args(g[k], A[k], phi, N_NODES)
+        check_mean_field_args(g[k], A[k], phi, N_NODES)
     phi = get_activation(phi)
     lam, rho, notes = np.full(g.size, np.nan), np.full(g.size, np.nan), []
     for k in range(g.size):

@@ -80,12 +80,12 @@ import scipy.optimize
 
 from .activations import Activation, get_activation
 from .meanfield import (
-    _TAIL,
+    GAUSS_TAIL,
     FrequencyResponse,
-    _check_args,
-    _kink,
-    _legendre,
-    _nodes,
+    check_mean_field_args,
+    relu_kink,
+    legendre_nodes,
+    quadrature_nodes,
     N_NODES,
     default_frequencies,
     mean_field,
@@ -98,17 +98,17 @@ PAIR_NODES = 32  # per dimension of the (w, y1, y2) rule of the cross terms
 
 def _pair_grid(A_k, A_n, c_kk, c_kn, c_nn, feedback, n_nodes, kink):
     """Nodes ``w, u_k, u_n`` and probability weights of the 3-d rule, flattened."""
-    w, pw = _nodes(feedback, n_nodes)
+    w, pw = quadrature_nodes(feedback, n_nodes)
     s_n = np.sqrt(c_nn)
     slope = c_kn / s_n
     s_k = np.sqrt(max(c_kk - slope**2, 0.0))
     if kink is None:
-        y, py = _nodes("gaussian", n_nodes)
+        y, py = quadrature_nodes("gaussian", n_nodes)
         W, Y1, Y2 = np.meshgrid(w, y, y, indexing="ij")
         P = pw[:, None, None] * py[None, :, None] * py[None, None, :]
         return P.ravel(), W.ravel(), (slope * Y1 + s_k * Y2).ravel(), (s_n * Y1).ravel()
-    t, pt = _legendre(n_nodes)
-    L = _TAIL
+    t, pt = legendre_nodes(n_nodes)
+    L = GAUSS_TAIL
 
     def panels(*cuts):  # cuts of shape (...,) -> nodes and Gaussian-weighted weights, (..., n_panels n)
         edges = [np.full_like(cuts[0], -L), *np.sort(np.clip(cuts, -L, L), axis=0), np.full_like(cuts[0], L)]
@@ -162,7 +162,7 @@ def _solve_pair(g, A_k, A_n, c_kk, c_nn, phi, feedback, n_nodes, c0=0.0, tol=1e-
     quadrature error; Newton then cycles, and Brent's method on the bracket that Newton's evaluations
     narrowed finds the sign change instead.
     """
-    kink = _kink(phi)
+    kink = relu_kink(phi)
     bound = np.sqrt(c_kk * c_nn)
     scale = max(1.0, bound)
     lo, hi = -bound, bound
@@ -412,7 +412,7 @@ def mean_field_targets(
         raise ValueError(f"targets must be a non-empty 1-d array of output levels, got shape {A.shape}")
     if not np.all(np.isfinite(A)):
         raise ValueError(f"targets must be finite, got {targets!r}")
-    g, _, phi = _check_args(g, 0.0, phi, n_nodes)
+    g, _, phi = check_mean_field_args(g, 0.0, phi, n_nodes)
     M = A.size
     single = [mean_field(g, a, phi=phi, feedback=feedback, n_nodes=diagonal_nodes) for a in A]
     C0 = guess.C if guess is not None and guess.C.shape == (M, M) else np.zeros((M, M))

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 
-from .lognorms import _check_square, is_hurwitz, lognorm, metzler_majorant
+from .checks import as_square_matrix
+from .lognorms import is_hurwitz, lognorm, metzler_majorant
 
 __all__ = ["lyapunov_metric", "metzler_diagonal_metric", "lds_metric", "LDSResult", "lmi_solver", "solve_quietly"]
 
@@ -47,13 +48,13 @@ def lyapunov_metric(A, Q=None) -> np.ndarray:
     >>> bool(np.all(np.linalg.eigvalsh(M) > 0))
     True
     """
-    A = _check_square(A)
+    A = as_square_matrix("A", A, stack=True)
     if A.ndim != 2:
         raise ValueError(f"A must be one matrix, got shape {A.shape}")
     if not is_hurwitz(A):
         raise ValueError("A must be Hurwitz (all eigenvalues with negative real part) for a Lyapunov metric")
     n = len(A)
-    Q = np.eye(n) if Q is None else _check_square(Q, "Q")
+    Q = np.eye(n) if Q is None else as_square_matrix("Q", Q, stack=True)
     if Q.shape != (n, n) or np.linalg.eigvalsh(0.5 * (Q + Q.T)).min() <= 0:
         raise ValueError(f"Q must be a positive-definite ({n}, {n}) matrix")
     M = scipy.linalg.solve_continuous_lyapunov(A.T, -Q)
@@ -71,7 +72,7 @@ def metzler_diagonal_metric(M, delta: float = 0.0) -> np.ndarray:
 
     Returns the diagonal of ``P`` scaled to ``max = 1``.
     """
-    M = _check_square(M, "M")
+    M = as_square_matrix("M", M, stack=True)
     if M.ndim != 2:
         raise ValueError(f"M must be one matrix, got shape {M.shape}")
     if np.any(metzler_majorant(M) != M):
@@ -130,7 +131,7 @@ def lds_metric(A, *, solver=None) -> LDSResult:
     """
     import cvxpy as cp
 
-    A = _check_square(A)
+    A = as_square_matrix("A", A, stack=True)
     if A.ndim != 2:
         raise ValueError(f"A must be one matrix, got shape {A.shape}")
     n = len(A)

@@ -31,7 +31,8 @@ import numpy as np
 from .checks import as_real_array, check_work, positive_int, positive_number
 
 from .conservatism import wilson_interval
-from .models.organics import ORGaNICs, iterate_fixed_point
+from .models.organics import ORGaNICs
+from .organics_steady import iterate_fixed_point
 
 __all__ = ["TRIAL_RANGES", "random_organics", "StabilityTrials", "stability_trials"]
 

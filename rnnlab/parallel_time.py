@@ -37,7 +37,7 @@ import numpy as np
 from .activations import Activation
 from .checks import as_real_array, positive_number, real_number
 from .certificates import Certificate, certify
-from .models._base import check_model, check_state
+from .models.base import check_model, check_state
 from .models.rnn import RateRNN
 
 __all__ = [

@@ -9,7 +9,7 @@ import numpy as np
 
 from .checks import as_real_array
 from .fixed_points import FixedPoints, find_fixed_points
-from .models._base import check_model
+from .models.base import check_model
 from .simulate import Trajectory, simulate
 
 __all__ = ["PhasePortrait", "phase_portrait"]

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import _integrators
 from ._integrators import StepLimitError
-from .models._base import check_model, check_state
+from .models.base import check_model, check_state
 
 __all__ = ["Trajectory", "DivergenceError", "DivergenceWarning", "StepLimitError", "simulate"]
 

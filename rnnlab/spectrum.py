@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .checks import real_number
-from .models._base import check_model, check_state
+from .models.base import check_model, check_state
 
 __all__ = ["Spectrum", "jacobian_spectrum"]
 

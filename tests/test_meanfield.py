@@ -12,10 +12,8 @@ from hypothesis import strategies as st
 
 from rnnlab.activations import Activation
 from rnnlab.meanfield import FrequencyResponse, gauss_average, mean_field, self_consistent_variance
-from rnnlab.models.reservoir import (
-    OpenLoopReservoir,
-    Reservoir,
-    feedback_weights,
+from rnnlab.models.reservoir import OpenLoopReservoir, Reservoir, feedback_weights
+from rnnlab.readout import (
     frequency_response,
     open_loop_fixed_points,
     open_loop_gain,
@@ -290,7 +288,7 @@ def test_gain_on_many_frequencies_matches_direct_solves(N):
     assert np.allclose(open_loop_gain(tr, s, m=1), direct, rtol=1e-9, atol=1e-13)  # auto: modal here
     # The modal route checks itself against a direct solve and falls back when the eigenvectors are
     # too ill-conditioned: a Jordan-like open loop (defective J) still gives the direct answer.
-    from rnnlab.models.reservoir import _resolvent_sums
+    from rnnlab.readout import _resolvent_sums
 
     J = -np.eye(8) + np.diag(np.ones(7), 1)
     b, C = np.arange(8.0), np.ones((1, 8))

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from rnnlab.activations import Activation
 from rnnlab.meanfield import mean_field
 from rnnlab.meanfield_targets import mean_field_targets
-from rnnlab.models.reservoir import (
-    Reservoir,
+from rnnlab.models.reservoir import Reservoir
+from rnnlab.readout import (
     cross_gains,
     frequency_response,
     open_loop_gain,

@@ -9,7 +9,8 @@ import scipy.linalg
 
 from rnnlab.meanfield import mean_field
 from rnnlab.meanfield_targets import mean_field_targets
-from rnnlab.models.reservoir import Reservoir, impulse_response, open_loop_gain, train_readout
+from rnnlab.models.reservoir import Reservoir
+from rnnlab.readout import impulse_response, open_loop_gain, train_readout
 from rnnlab.simulate import simulate
 
 T = np.linspace(0.0, 12.0, 121)

@@ -16,7 +16,8 @@ from rnnlab.certificates.organics import (
     splitting_matrix,
 )
 from rnnlab.lognorms import spectral_abscissa
-from rnnlab.models.organics import ORGaNICs, iterate_fixed_point, normalization
+from rnnlab.models.organics import ORGaNICs
+from rnnlab.organics_steady import iterate_fixed_point, normalization
 from rnnlab.simulate import simulate
 
 seeds = st.integers(0, 2**32 - 1)
@@ -441,7 +442,7 @@ def test_printed_eq100_is_a_typo():
 
 
 def test_contrast_response_is_the_normalization_equation_with_its_half_saturation():
-    from rnnlab.models.organics import contrast_response
+    from rnnlab.organics_steady import contrast_response
 
     rng = np.random.default_rng(3)
     n = 4
@@ -463,7 +464,7 @@ def test_contrast_response_is_the_normalization_equation_with_its_half_saturatio
 
 
 def test_contrast_response_with_recurrence_uses_algorithm1_and_bad_contrasts_are_named():
-    from rnnlab.models.organics import contrast_response
+    from rnnlab.organics_steady import contrast_response
 
     rng = np.random.default_rng(0)
     n = 3
@@ -488,7 +489,7 @@ def test_contrast_response_with_recurrence_uses_algorithm1_and_bad_contrasts_are
 @given(seed=seeds, n=sizes, b=st.floats(0.2, 2.0))
 @settings(max_examples=20)
 def test_normalization_curve_is_eq2_with_scaled_weights(seed, n, b):
-    from rnnlab.models.organics import normalization_curve
+    from rnnlab.organics_steady import normalization_curve
 
     model = random_organics(seed, n, b=b, b0=b)
     scales = np.array([0.0, 0.3, 1.0, 4.0])
@@ -504,7 +505,7 @@ def test_normalization_curve_is_eq2_with_scaled_weights(seed, n, b):
 
 
 def test_normalization_curve_halves_at_sigma_squared_over_the_pool_drive():
-    from rnnlab.models.organics import normalization_curve
+    from rnnlab.organics_steady import normalization_curve
 
     W0 = np.array([[0.5, 0.2], [0.1, 0.7]])
     model = ORGaNICs(W=W0, z=[1.2, -0.8], sigma=[0.4, 0.9])
@@ -516,7 +517,7 @@ def test_normalization_curve_halves_at_sigma_squared_over_the_pool_drive():
 
 
 def test_normalization_curve_with_recurrence_matches_simulation():
-    from rnnlab.models.organics import normalization_curve
+    from rnnlab.organics_steady import normalization_curve
 
     rng = np.random.default_rng(1)
     Q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
@@ -532,7 +533,7 @@ def test_normalization_curve_with_recurrence_matches_simulation():
 
 
 def test_ring_population_tuning_and_pool():
-    from rnnlab.models.organics import ring_population
+    from rnnlab.organics_steady import ring_population
 
     m = ring_population(12, stimulus=np.pi / 2, tuning_width=0.4, pool_width=0.8, sigma=0.2)
     assert int(np.argmax(m.z)) == 3 and np.allclose(m.W, m.W.T) and np.all(m.W > 0)

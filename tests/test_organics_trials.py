@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rnnlab.models.organics import ORGaNICs, iterate_fixed_point
+from rnnlab.models.organics import ORGaNICs
+from rnnlab.organics_steady import iterate_fixed_point
 from rnnlab.organics_trials import TRIAL_RANGES, _stacked_field, random_organics, stability_trials
 from rnnlab.simulate import simulate
 

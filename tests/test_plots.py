@@ -242,7 +242,7 @@ def test_diverged_trajectories_are_marked_in_time_too():
 def test_eigenvalue_window_holds_the_spectrum_with_edges_on_a_ladder(re, im):
     """The spectrum axes' window: every eigenvalue inside with room to spare, the imaginary axis in
     view, edges at m * 10**k (m in 1, 1.5, 2, 3, 4, 5, 7) and at most 1.5 times the tight window's."""
-    from rnnlab.plots._core import _LADDER, _eigenvalue_limits
+    from rnnlab.plots.artists import LADDER as _LADDER, eigenvalue_limits as _eigenvalue_limits
 
     lam = np.array(re) + 1j * im
     (x0, x1), (y0, y1) = _eigenvalue_limits(lam)
@@ -259,7 +259,7 @@ def test_eigenvalue_window_holds_the_spectrum_with_edges_on_a_ladder(re, im):
 def test_eigenvalue_window_stays_put_for_small_moves():
     """A blitted explorer redraws the spectrum axes only when the window changes: small moves of
     the eigenvalues inside a step of the ladder leave it as it was."""
-    from rnnlab.plots._core import _eigenvalue_limits
+    from rnnlab.plots.artists import eigenvalue_limits as _eigenvalue_limits
 
     windows = {_eigenvalue_limits(np.array([0.2 + d, -1.3 - d]) + 1.1j) for d in np.linspace(0, 0.05, 11)}
     assert len(windows) == 1
@@ -271,8 +271,8 @@ def test_a_live_spectrum_window_always_holds_the_spectrum_and_is_never_too_loose
     """Along any walk of the eigenvalues, the window kept by the hysteresis holds them as a fresh
     window would, is at most 2.25 (1.5 squared) times the tight window, and keeps its edges on the
     ladder."""
-    from rnnlab.plots._core import _LADDER, _tight_eigenvalue_edges
-    from rnnlab.widgets._core import _eigenvalue_window
+    from rnnlab.plots.artists import LADDER as _LADDER, tight_eigenvalue_edges as _tight_eigenvalue_edges
+    from rnnlab.widgets.explorer import _eigenvalue_window
 
     window = None
     for move in [0.0, *moves]:
@@ -290,8 +290,8 @@ def test_a_live_spectrum_window_ignores_a_nudge_back_and_forth_across_a_step():
     """An eigenvalue nudged right then left across a step of the ladder (a slider moved one step
     each way, as a user does) changes the window once, not at every event; a fresh window each time
     would change it at every crossing."""
-    from rnnlab.plots._core import _eigenvalue_limits
-    from rnnlab.widgets._core import _eigenvalue_window
+    from rnnlab.plots.artists import eigenvalue_limits as _eigenvalue_limits
+    from rnnlab.widgets.explorer import _eigenvalue_window
 
     # The right edge is 0.12 * span past the largest real part; it crosses the 1.5 step of the
     # ladder as that part goes from 1.2 to 1.27.
@@ -308,8 +308,8 @@ def test_a_live_spectrum_window_ignores_a_nudge_back_and_forth_across_a_step():
 
 def test_a_live_spectrum_window_is_replaced_once_far_too_loose():
     """Eigenvalues that shrink to a third of their spread get a fresh, tighter window."""
-    from rnnlab.plots._core import _eigenvalue_limits
-    from rnnlab.widgets._core import _eigenvalue_window
+    from rnnlab.plots.artists import eigenvalue_limits as _eigenvalue_limits
+    from rnnlab.widgets.explorer import _eigenvalue_window
 
     wide = _eigenvalue_window(np.array([6.0, -9.0]))
     narrow = np.array([2.0, -3.0])

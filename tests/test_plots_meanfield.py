@@ -10,13 +10,8 @@ matplotlib.use("Agg")
 from rnnlab import plots  # noqa: E402
 from rnnlab.meanfield import default_frequencies, mean_field  # noqa: E402
 from rnnlab.meanfield_targets import mean_field_targets  # noqa: E402
-from rnnlab.models.reservoir import (  # noqa: E402
-    Reservoir,
-    frequency_response,
-    impulse_response,
-    train_readout,
-)
-
+from rnnlab.models.reservoir import Reservoir  # noqa: E402
+from rnnlab.readout import frequency_response, impulse_response, train_readout  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ matplotlib.use("Agg")
 
 from rnnlab import plots  # noqa: E402
 from rnnlab.certificates.organics import damping_stiffness, quadratic_eigenvalues  # noqa: E402
-from rnnlab.models.organics import ORGaNICs, contrast_response, normalization_curve  # noqa: E402
+from rnnlab.models.organics import ORGaNICs  # noqa: E402
+from rnnlab.organics_steady import contrast_response, normalization_curve  # noqa: E402
 from rnnlab.organics_circuit import circuit_2d, circuit_portrait  # noqa: E402
 from rnnlab.organics_trials import stability_trials  # noqa: E402
 

@@ -10,7 +10,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from rnnlab.meanfield_targets import mean_field_targets  # noqa: E402
-from rnnlab.models.reservoir import Reservoir, frequency_response, train_readout  # noqa: E402
+from rnnlab.models.reservoir import Reservoir  # noqa: E402
+from rnnlab.readout import frequency_response, train_readout  # noqa: E402
 from rnnlab.widgets import mean_field_explorer  # noqa: E402
 from rnnlab.widgets.meanfield import PHIS  # noqa: E402
 

@@ -8,7 +8,7 @@ ipywidgets = pytest.importorskip("ipywidgets")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from rnnlab.models.organics import contrast_response, ring_population  # noqa: E402
+from rnnlab.organics_steady import contrast_response, ring_population  # noqa: E402
 from rnnlab.organics_circuit import circuit_2d, circuit_fixed_points  # noqa: E402
 from rnnlab.widgets import circuit_explorer, normalization_explorer  # noqa: E402
 

@@ -5,8 +5,8 @@ module per paper (:mod:`.kozachkov`, :mod:`.davydov`) and one for networks of ne
 (:mod:`.assembly`), and ORGaNICs' Section 4 (:mod:`.organics`); importing this package registers them.
 """
 
-from ._core import Certificate, Certificates, Criterion, certify, criterion, registered
-from .assembly import assembly_certificate, module_certificate, skew_residual
+from .registry import Certificate, Certificates, Criterion, certify, criterion, registered
+from .assembly import assembly_certificate, certified_assembly, module_certificate, skew_residual
 from .davydov import (
     absolute_contraction,
     connective_contraction,
@@ -33,6 +33,7 @@ __all__ = [
     "theorem3_weights",
     "observed_contraction_rate",
     "assembly_certificate",
+    "certified_assembly",
     "module_certificate",
     "skew_residual",
     "section4_certificate",

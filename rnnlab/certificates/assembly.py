@@ -26,10 +26,10 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 
-from ..models.assembly import Assembly
-from ._core import Certificate, certify, criterion
+from ..models.assembly import Assembly, feedback_coupling
+from .registry import Certificate, certify, criterion
 
-__all__ = ["assembly_certificate", "module_certificate", "skew_residual"]
+__all__ = ["assembly_certificate", "certified_assembly", "module_certificate", "skew_residual"]
 
 NAME = "Kozachkov network of networks"
 REFERENCE = "Kozachkov et al. (2022), Eq. 3, Corollary 1 (A3.1), A1.2"
@@ -38,6 +38,46 @@ REFERENCE = "Kozachkov et al. (2022), Eq. 3, Corollary 1 (A3.1), A1.2"
 def module_certificate(module) -> Certificate | None:
     """The holding l2 certificate with the largest rate among ``certify(module)``, or None."""
     return max((c for c in certify(module) if c.holds and c.norm == "l2"), key=lambda c: c.rate, default=None)
+
+
+def certified_assembly(modules, B, *, mask=None, hierarchy=(), certifier=None, cls=Assembly) -> Assembly:
+    """Certify each module, take its metric, and couple the modules by ``L = B - M^-1 B^T M`` (Eq. 3).
+
+    Parameters
+    ----------
+    modules : sequence of Model
+    B : array_like, shape (N, N)
+        Free coupling parameter (1/time).
+    mask : array_like of bool, shape (N, N), optional
+        Applied to ``B`` first, e.g. ``block_mask(sizes)`` (A4.1.1).
+    hierarchy : sequence of Hierarchical
+    certifier : callable, optional
+        ``certifier(module) -> Certificate`` with ``norm="l2"``; default :func:`module_certificate`,
+        the best holding l2 certificate of :func:`rnnlab.certify`.
+    cls : type
+        The assembly class to build (:class:`~rnnlab.models.Assembly` or a subclass).
+
+    Returns
+    -------
+    Assembly
+        With ``module_certificates`` set, so that its own certificate reuses them.
+
+    Raises
+    ------
+    ValueError
+        When a module has no holding l2 certificate.
+    """
+    certifier = module_certificate if certifier is None else certifier
+    modules = tuple(modules)
+    certs = []
+    for k, module in enumerate(modules):
+        cert = certifier(module)
+        if cert is None or not cert.holds or cert.norm != "l2":
+            raise ValueError(f"modules[{k}] has no holding l2 contraction certificate to take a metric from")
+        certs.append(cert)
+    metrics = [np.eye(m.n) if c.metric is None else c.metric for m, c in zip(modules, certs)]
+    L = feedback_coupling(B, metrics, mask=mask)
+    return cls(modules, L=L, hierarchy=hierarchy, module_certificates=tuple(certs))
 
 
 def skew_residual(M, L) -> float:

@@ -67,11 +67,11 @@ import scipy.sparse.csgraph
 import scipy.sparse.linalg
 
 from ..lognorms import lognorm, metzler_majorant, optimal_weights, perron_weights, spectral_abscissa
-from ..models._base import as_matrix, as_vector
+from ..models.base import as_matrix, as_shaped_array, as_vector
 from ..models.hopfield import FiringRateModel, Hopfield
-from ..models.lure import DiagonalLure, Lure, MultivariableLure, Persidskii, _as_array
+from ..models.lure import DiagonalLure, Lure, MultivariableLure, Persidskii
 from ..models.rnn import FiringRateRNN, RateRNN
-from ._core import Certificate, criterion
+from .registry import Certificate, criterion
 
 __all__ = [
     "slope_vertices",
@@ -523,7 +523,7 @@ def lure_certificate(A, v, w, d_min, d_max, p=1) -> Certificate:
     """
     A = as_matrix("A", A)
     n = A.shape[0]
-    v, w = _as_array("v", v, (n,)), _as_array("w", w, (n,))
+    v, w = as_shaped_array("v", v, (n,)), as_shaped_array("w", w, (n,))
     d_min, d_max = _check_slopes(d_min, d_max, nonnegative=False)
     p = _check_p(p)
     V = np.stack([A + d * np.outer(v, w) for d in (d_min, d_max)])
@@ -546,8 +546,8 @@ def multivariable_lure_majorant(A, B, C, d_min, d_max) -> np.ndarray:
     """
     A = as_matrix("A", A)
     n = A.shape[0]
-    B = _as_array("B", B, (n, None))
-    C = _as_array("C", C, (B.shape[1], n))
+    B = as_shaped_array("B", B, (n, None))
+    C = as_shaped_array("C", C, (B.shape[1], n))
     d_min, d_max = _check_slopes(d_min, d_max, nonnegative=False)
     P = B[:, :, None] * C[None, :, :]  # (n, m, n): P[i, k, j] = B_ik C_kj
     pos, neg = np.clip(P, 0, None).sum(axis=1), np.clip(P, None, 0).sum(axis=1)

@@ -53,14 +53,13 @@ import numpy as np
 import scipy.optimize
 import scipy.special
 
-from ..lognorms import _check_square, lognorm, spectral_abscissa
-from ..metrics import lmi_solver as _lmi_solver
-from ..metrics import lds_metric, metzler_diagonal_metric
-from ..metrics import solve_quietly as _solve_quietly
-from ..models._base import check_state
+from ..checks import as_square_matrix
+from ..lognorms import lognorm, spectral_abscissa
+from ..metrics import lds_metric, lmi_solver, metzler_diagonal_metric, solve_quietly
+from ..models.base import check_state
 from ..models.rnn import FiringRateRNN, RateRNN
 from ..simulate import simulate
-from ._core import Certificate, criterion
+from .registry import Certificate, criterion
 
 __all__ = [
     "theorem1",
@@ -217,7 +216,7 @@ def constant_metric_rate(W, g: float, M, *, d_min: float = 0.0, max_n: int = 12)
     >>> float(constant_metric_rate(W, 1.0, np.eye(2)))
     -0.25
     """
-    W = _check_square(W, "W")
+    W = as_square_matrix("W", W, stack=True)
     if W.ndim != 2:
         raise ValueError(f"W must be one matrix, got shape {W.shape}")
     n = len(W)
@@ -487,7 +486,7 @@ def theorem3_factors(W, *, rtol: float = 1e-9) -> tuple[np.ndarray, np.ndarray, 
     >>> p2
     array([1.  , 0.25])
     """
-    W = _check_square(W, "W")
+    W = as_square_matrix("W", W, stack=True)
     if W.ndim != 2:
         raise ValueError(f"W must be one matrix, got shape {W.shape}")
     if not rtol >= 0:
@@ -706,7 +705,7 @@ def _best_scaling_lmi(W: np.ndarray, tol: float, solver) -> tuple[np.ndarray, di
     import cvxpy as cp
 
     n = len(W)
-    solver = _lmi_solver(solver)
+    solver = lmi_solver(solver)
     p = cp.Variable(n)
     c2 = cp.Parameter(nonneg=True)
     X = W.T @ cp.diag(p) @ W - c2 * cp.diag(p)
@@ -719,7 +718,7 @@ def _best_scaling_lmi(W: np.ndarray, tol: float, solver) -> tuple[np.ndarray, di
         c2.value = mid**2
         n_solves += 1
         try:
-            _solve_quietly(problem, solver)
+            solve_quietly(problem, solver)
         except cp.error.SolverError as err:
             status = f"solver error at c = {mid:.6g}: {err}"
             lo = mid  # treated as infeasible: the bracket only loses accuracy
@@ -1000,10 +999,10 @@ def _solve_common_metric(problem, M, eps_param, eps, W, g, d_min, solver) -> Com
     import cvxpy as cp
 
     eps_param.value = eps
-    solver = _lmi_solver(solver)
+    solver = lmi_solver(solver)
     n_vertices = len(problem.constraints) - 2
     try:
-        _solve_quietly(problem, solver)
+        solve_quietly(problem, solver)
     except cp.error.SolverError as err:
         return CommonMetric(False, None, float("nan"), eps, f"solver error: {err}", n_vertices)
     if problem.status not in ("optimal", "optimal_inaccurate") or M.value is None:
@@ -1059,7 +1058,7 @@ def common_metric(W, g: float, *, eps: float = 1e-3, d_min: float = 0.0, max_n: 
     >>> common_metric([[0.0, -2.0], [2.0, 0.0]], 1.0, eps=0.01).feasible
     False
     """
-    W = _check_square(W, "W")
+    W = as_square_matrix("W", W, stack=True)
     if W.ndim != 2:
         raise ValueError(f"W must be one matrix, got shape {W.shape}")
     g, d_min = _check_slopes(g, d_min)

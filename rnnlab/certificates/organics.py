@@ -26,7 +26,7 @@ import numpy as np
 from ..lognorms import lognorm
 from ..metrics import lds_metric, lyapunov_metric
 from ..models.organics import ORGaNICs
-from ._core import Certificate, criterion
+from .registry import Certificate, criterion
 
 __all__ = [
     "damping_stiffness",

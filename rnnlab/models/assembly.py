@@ -23,7 +23,7 @@ from typing import Callable, Sequence
 import numpy as np
 import scipy.linalg
 
-from ._base import ModelBase, as_matrix, check_model, set_fields
+from .base import ModelBase, as_matrix, check_model, set_fields
 
 __all__ = ["Assembly", "Hierarchical", "block_mask", "feedback_coupling"]
 
@@ -223,7 +223,8 @@ class Assembly(ModelBase):
 
     @classmethod
     def from_certified_modules(cls, modules, B, *, mask=None, hierarchy=(), certifier=None) -> "Assembly":
-        """Certify each module, take its metric, and couple the modules by ``L = B - M^-1 B^T M`` (Eq. 3).
+        """Certify each module, take its metric, and couple the modules by ``L = B - M^-1 B^T M`` (Eq. 3):
+        :func:`rnnlab.certificates.assembly.certified_assembly`.
 
         Parameters
         ----------
@@ -243,18 +244,9 @@ class Assembly(ModelBase):
         ValueError
             When a module has no holding l2 certificate.
         """
-        if certifier is None:
-            from ..certificates.assembly import module_certificate as certifier
-        modules = tuple(modules)
-        certs = []
-        for k, module in enumerate(modules):
-            cert = certifier(module)
-            if cert is None or not cert.holds or cert.norm != "l2":
-                raise ValueError(f"modules[{k}] has no holding l2 contraction certificate to take a metric from")
-            certs.append(cert)
-        metrics = [np.eye(m.n) if c.metric is None else c.metric for m, c in zip(modules, certs)]
-        L = feedback_coupling(B, metrics, mask=mask)
-        return cls(modules, L=L, hierarchy=hierarchy, module_certificates=tuple(certs))
+        from ..certificates.assembly import certified_assembly  # certifying is an analysis: it lives there
+
+        return certified_assembly(modules, B, mask=mask, hierarchy=hierarchy, certifier=certifier, cls=cls)
 
     @property
     def sizes(self) -> tuple[int, ...]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..activations import Activation, get_activation
-from ._base import Input, ModelBase, as_input, as_matrix, as_vector, set_fields
+from .base import Input, ModelBase, as_input, as_matrix, as_vector, set_fields
 
 __all__ = ["Hopfield", "FiringRateModel"]
 

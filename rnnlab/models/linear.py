@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._base import Input, ModelBase, as_input, as_matrix, set_fields
+from .base import Input, ModelBase, as_input, as_matrix, set_fields
 
 __all__ = ["LinearSystem"]
 

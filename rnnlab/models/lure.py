@@ -22,10 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..checks import as_real_array
-
 from ..activations import Activation, get_activation
-from ._base import Input, ModelBase, as_input, as_matrix, as_vector, set_fields
+from .base import Input, ModelBase, as_input, as_matrix, as_shaped_array, as_vector, set_fields
 
 __all__ = ["Lure", "MultivariableLure", "DiagonalLure", "Persidskii", "as_slope_restricted"]
 
@@ -53,18 +51,6 @@ def as_slope_restricted(phi, name: str = "phi"):
     if not (np.isfinite(d_min) and np.isfinite(d_max) and d_min <= d_max):
         raise ValueError(f"{name} must have finite slope bounds d_min <= d_max, got [{d_min}, {d_max}]")
     return phi
-
-
-def _as_array(name: str, value, shape: tuple) -> np.ndarray:
-    """A finite, read-only float array of exactly ``shape`` (``None`` entries match any size)."""
-    a = as_real_array(name, value, allow_empty=True)
-    if a.ndim != len(shape) or any(s is not None and s != k for s, k in zip(shape, a.shape)):
-        want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
-        raise ValueError(f"{name} must have shape {want}, got shape {a.shape}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} must be finite, got NaN or inf")
-    a.setflags(write=False)
-    return a
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,8 +90,8 @@ class Lure(ModelBase):
         set_fields(
             self,
             A=A,
-            v=_as_array("v", self.v, (n,)),
-            w=_as_array("w", self.w, (n,)),
+            v=as_shaped_array("v", self.v, (n,)),
+            w=as_shaped_array("w", self.w, (n,)),
             u=as_input("u", self.u, n),
             phi=as_slope_restricted(self.phi),
         )
@@ -151,12 +137,12 @@ class MultivariableLure(ModelBase):
     def __post_init__(self):
         A = as_matrix("A", self.A)
         n = A.shape[0]
-        B = _as_array("B", self.B, (n, None))
+        B = as_shaped_array("B", self.B, (n, None))
         set_fields(
             self,
             A=A,
             B=B,
-            C=_as_array("C", self.C, (B.shape[1], n)),
+            C=as_shaped_array("C", self.C, (B.shape[1], n)),
             u=as_input("u", self.u, n),
             phi=as_slope_restricted(self.phi),
         )

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._base import Input, ModelBase, as_input, as_matrix, as_vector, check_state, set_fields
+from .base import Input, ModelBase, as_input, as_matrix, as_vector, check_state, set_fields
 from .organics import ORGaNICs
 
 __all__ = ["GainORGaNICs", "sigmoid"]

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..activations import Activation, get_activation
 from ..weights import gaussian_weights
-from ._base import Input, ModelBase, as_input, as_matrix, as_vector, set_fields
+from .base import Input, ModelBase, as_input, as_matrix, as_vector, set_fields
 
 __all__ = ["RateRNN", "FiringRateRNN"]
 

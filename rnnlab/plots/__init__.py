@@ -12,9 +12,12 @@ Matplotlib is imported here and in :mod:`rnnlab.widgets` only, and ``import rnnl
 neither until first use.
 """
 # Each topic's plots live in a submodule with its own __all__; this page gathers them.
-from ._core import *  # noqa: F401,F403
-from ._core import CERTIFICATE_COLORS, NULLCLINE_STYLES, TRAJECTORY_COLOR  # noqa: F401  (styles, for tests and users)
-from ._core import __all__ as _core_all
+from .portraits import *  # noqa: F401,F403
+from .portraits import __all__ as _portraits_all
+from .contraction import *  # noqa: F401,F403
+from .contraction import __all__ as _contraction_all
+# the styles, for tests and users
+from .artists import CERTIFICATE_COLORS, NULLCLINE_STYLES, TRAJECTORY_COLOR  # noqa: F401
 from .organics import *  # noqa: F401,F403
 from .organics import __all__ as _organics_all
 from .meanfield import *  # noqa: F401,F403
@@ -24,4 +27,5 @@ from .parallel_time import __all__ as _parallel_time_all
 from .sweeps import *  # noqa: F401,F403
 from .sweeps import __all__ as _sweeps_all
 
-__all__ = [*_core_all, *_organics_all, *_meanfield_all, *_parallel_time_all, *_sweeps_all]
+__all__ = [*_portraits_all, *_contraction_all, *_organics_all, *_meanfield_all, *_parallel_time_all,
+           *_sweeps_all]

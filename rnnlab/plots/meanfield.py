@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import _axes, _check_type, _finish_legend
+from .artists import axes_or_new, check_result, finish_legend
 
-__all__ = ["nyquist", "closed_loop_spectrum", "transient", "closed_loop_gain", "CRITICAL_POINT"]
+__all__ = ["nyquist", "closed_loop_spectrum", "transient", "closed_loop_gain", "gain_curves",
+           "CRITICAL_POINT"]
 
 #: The Nyquist critical point of the positive-feedback loop ``G_CL = G_OL / (1 - G_OL)`` (Eq. 7).
 CRITICAL_POINT = 1.0 + 0.0j
@@ -23,7 +24,7 @@ def _prediction(prediction):
     from ..meanfield import MeanField
     from ..meanfield_targets import LocalGain
 
-    _check_type("prediction", prediction, MeanField, LocalGain)
+    check_result("prediction", prediction, MeanField, LocalGain)
     if isinstance(prediction, MeanField):
         return prediction.rho, np.array([prediction.lambda_out + 0j])
     return prediction.rho, prediction.closed_loop_poles
@@ -55,13 +56,13 @@ def nyquist(*responses, ax=None, labels=None, colors=None, legend: bool = True):
     if not responses:
         raise ValueError("nyquist needs at least one FrequencyResponse")
     for r in responses:
-        _check_type("responses", r, FrequencyResponse)
+        check_result("responses", r, FrequencyResponse)
     labels = labels if labels is not None else ["mean field", "finite N"][: len(responses)] + [
         f"G{i}" for i in range(2, len(responses))
     ]
     if len(labels) != len(responses):
         raise ValueError(f"labels must have one entry per response ({len(responses)}), got {len(labels)}")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     default = [MEAN_FIELD_COLOR, FINITE_N_COLOR] + [f"C{i}" for i in range(2, 10)]
     colors = colors if colors is not None else default[: len(responses)]
     for r, label, color in zip(responses, labels, colors):
@@ -76,7 +77,7 @@ def nyquist(*responses, ax=None, labels=None, colors=None, legend: bool = True):
     ax.set_xlabel(r"Re $G_{OL}(i\omega)$")
     ax.set_ylabel(r"Im $G_{OL}(i\omega)$")
     ax.set_aspect("equal", adjustable="datalim")
-    _finish_legend(ax, legend)
+    finish_legend(ax, legend)
     return ax
 
 
@@ -98,7 +99,7 @@ def closed_loop_spectrum(eigenvalues=None, prediction=None, ax=None, *, legend: 
     """
     if eigenvalues is None and prediction is None:
         raise ValueError("closed_loop_spectrum needs eigenvalues, a prediction, or both")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     if eigenvalues is not None:
         ev = np.asarray(eigenvalues, dtype=complex).ravel()
         ax.plot(ev.real, ev.imag, ".", color=FINITE_N_COLOR, markersize=3, label="finite N")
@@ -113,7 +114,7 @@ def closed_loop_spectrum(eigenvalues=None, prediction=None, ax=None, *, legend: 
     ax.set_xlabel(r"Re $\lambda$")
     ax.set_ylabel(r"Im $\lambda$")
     ax.set_aspect("equal", adjustable="datalim")
-    _finish_legend(ax, legend)
+    finish_legend(ax, legend)
     return ax
 
 
@@ -124,7 +125,7 @@ def transient(response, prediction=None, ax=None, *, legend: bool = True):
     Parameters
     ----------
     response : Transient
-        From :func:`rnnlab.models.reservoir.impulse_response`.
+        From :func:`rnnlab.readout.impulse_response`.
     prediction : MeanField or LocalGain, optional
         Its ``impulse_response(t)`` is drawn on the same times.
     ax : matplotlib.axes.Axes, optional
@@ -133,10 +134,10 @@ def transient(response, prediction=None, ax=None, *, legend: bool = True):
     -------
     matplotlib.axes.Axes
     """
-    from ..models.reservoir import Transient
+    from ..readout import Transient
 
-    _check_type("response", response, Transient)
-    ax = _axes(ax)
+    check_result("response", response, Transient)
+    ax = axes_or_new(ax)
     ax.plot(response.t, response.x, color="0.6", linewidth=0.7)
     ax.plot(response.t, response.z, color=FINITE_N_COLOR, linewidth=2.5, label="output z, finite N")
     if prediction is not None:
@@ -147,7 +148,7 @@ def transient(response, prediction=None, ax=None, *, legend: bool = True):
     ax.axhline(0.0, color="black", linewidth=0.6)
     ax.set_xlabel("t")
     ax.set_ylabel(r"$\delta z$, $\delta x_i$")
-    _finish_legend(ax, legend)
+    finish_legend(ax, legend)
     return ax
 
 
@@ -168,12 +169,46 @@ def closed_loop_gain(omega, *predictions, ax=None, labels=None, legend: bool = T
     omega = np.asarray(omega, dtype=float)
     if not predictions:
         raise ValueError("closed_loop_gain needs at least one prediction")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     labels = labels if labels is not None else [f"A = {p.A:g}" for p in predictions]
     for p, label in zip(predictions, labels):
         _prediction(p)
         ax.plot(omega, np.abs(p.closed_loop_gain(omega)), label=label)
     ax.set_xlabel(r"$\omega$")
     ax.set_ylabel(r"$|G_{CL}(i\omega)|$")
-    _finish_legend(ax, legend)
+    finish_legend(ax, legend)
+    return ax
+
+
+def gain_curves(curves, ax=None, *, against: str = "g", legend: bool = True):
+    """The outlier pole ``lambda_out`` and the bulk edge ``rho - 1`` against ``g`` or ``A``.
+
+    Both are growth rates of the trained closed loop (Rivkind & Barak 2017: the largest Lyapunov
+    exponent is ``max(lambda_out, rho - 1)``); the dotted zero line is the stability boundary.
+
+    Parameters
+    ----------
+    curves : GainCurves
+        From :func:`rnnlab.meanfield.gain_curves`.
+    ax : matplotlib.axes.Axes, optional
+    against : {"g", "A"}
+        The swept parameter on the horizontal axis.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from ..meanfield import GainCurves
+
+    check_result("curves", curves, GainCurves)
+    if against not in ("g", "A"):
+        raise ValueError(f"against must be 'g' or 'A', got {against!r}")
+    ax = axes_or_new(ax)
+    x = curves.g if against == "g" else curves.A
+    ax.plot(x, curves.lambda_out, "o-", label=rf"$\lambda_{{out}}$ ({curves.phi})")
+    ax.plot(x, curves.rho - 1.0, "s--", label=rf"$\rho - 1$ ({curves.phi})")
+    ax.axhline(0.0, color="black", linestyle=":", linewidth=1.0)
+    ax.set_xlabel(against)
+    ax.set_ylabel("growth rate")
+    finish_legend(ax, legend)
     return ax

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import KIND_STYLES, _axes, _check_type, _finish_legend, _kinds_present, _PortraitArtists  # noqa: F401
+from .artists import (  # noqa: F401  (KIND_STYLES: for the docstrings' links)
+    KIND_STYLES,
+    PortraitArtists,
+    axes_or_new,
+    check_result,
+    finish_legend,
+    kinds_present,
+)
 
 __all__ = ["circuit_portrait", "organics_spectrum", "normalization_curves", "stability_trials",
            "iteration_errors"]
@@ -50,10 +57,10 @@ def circuit_portrait(cp, ax=None, *, energy: bool = True, levels: int = 12, lege
     """
     from ..organics_circuit import CircuitPortrait
 
-    _check_type("cp", cp, CircuitPortrait)
-    ax = _axes(ax)
+    check_result("cp", cp, CircuitPortrait)
+    ax = axes_or_new(ax)
     pp = cp.portrait
-    artists = _PortraitArtists(ax, pp, kinds=_kinds_present(pp.fixed_points.kinds))
+    artists = PortraitArtists(ax, pp, kinds=kinds_present(pp.fixed_points.kinds))
     # the state is (y, a): name the nullclines in the circuit's variables, not x1/x2
     for name, label in (("x", r"$\dot y = 0$"), ("y", r"$\dot a = 0$")):
         if name in artists.nullclines:
@@ -66,7 +73,7 @@ def circuit_portrait(cp, ax=None, *, energy: bool = True, levels: int = 12, lege
             ax.plot([], [], color="tab:blue", linewidth=0.8, label="energy V (App. H)")
     ax.set_xlabel("$y$")
     ax.set_ylabel("$a$")
-    _finish_legend(ax, legend)
+    finish_legend(ax, legend)
     return ax
 
 
@@ -94,7 +101,7 @@ def organics_spectrum(jacobian_eigenvalues, quadratic_eigenvalues=None, ax=None,
     ['eig J', 'Eq. 8 roots']
     """
     lam = np.asarray(jacobian_eigenvalues, dtype=complex).ravel()
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     ax.axvline(0.0, color="0.3", linestyle="--", linewidth=1.0, label=r"Re $\lambda$ = 0")
     ax.plot(lam.real, lam.imag, "o", color="tab:blue", markersize=5, label="eig J")
     if quadratic_eigenvalues is not None:
@@ -103,7 +110,7 @@ def organics_spectrum(jacobian_eigenvalues, quadratic_eigenvalues=None, ax=None,
                 label="Eq. 8 roots")
     ax.set_xlabel(r"Re $\lambda$")
     ax.set_ylabel(r"Im $\lambda$")
-    _finish_legend(ax, legend)
+    finish_legend(ax, legend)
     return ax
 
 
@@ -125,16 +132,16 @@ def normalization_curves(curve, ax=None, *, neurons=None, legend: bool = True):
 
     Examples
     --------
-    >>> from rnnlab.models.organics import ORGaNICs, normalization_curve
+    >>> from rnnlab import ORGaNICs, normalization_curve
     >>> m = ORGaNICs(W=[[1.0, 0.5], [0.5, 1.0]], z=[1.0, -0.5], sigma=0.5)
     >>> ax = normalization_curves(normalization_curve(m, np.geomspace(0.01, 10, 20)))
     >>> [line.get_label() for line in ax.lines]
     ['neuron 0: $y^+$', 'neuron 1: $y^-$']
     """
-    from ..models.organics import ContrastResponse, NormalizationCurve
+    from ..organics_steady import ContrastResponse, NormalizationCurve
 
-    _check_type("curve", curve, ContrastResponse, NormalizationCurve)
-    ax = _axes(ax)
+    check_result("curve", curve, ContrastResponse, NormalizationCurve)
+    ax = axes_or_new(ax)
     if isinstance(curve, ContrastResponse):
         x, xlabel = curve.contrasts, "contrast $c$ (drive $c\\,z_0$)"
     else:
@@ -153,7 +160,7 @@ def normalization_curves(curve, ax=None, *, neurons=None, legend: bool = True):
         ax.set_xscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("steady rate")
-    _finish_legend(ax, legend)
+    finish_legend(ax, legend)
     return ax
 
 
@@ -169,8 +176,8 @@ def stability_trials(trials, ax=None):
     """
     from ..organics_trials import StabilityTrials
 
-    _check_type("trials", trials, StabilityTrials)
-    ax = _axes(ax)
+    check_result("trials", trials, StabilityTrials)
+    ax = axes_or_new(ax)
     s, f = trials.max_singular_values, trials.fractions
     lo, hi = trials.interval()
     ax.bar(s, f, width=0.5, color="tab:green", alpha=0.7, yerr=np.vstack([f - lo, hi - f]), capsize=4)
@@ -196,8 +203,8 @@ def iteration_errors(trials, ax=None, *, bound: int = 0, legend: bool = True):
     """
     from ..organics_trials import StabilityTrials
 
-    _check_type("trials", trials, StabilityTrials)
-    ax = _axes(ax)
+    check_result("trials", trials, StabilityTrials)
+    ax = axes_or_new(ax)
     e = trials.iteration_errors[:, bound]  # (2, N, K + 1)
     k = np.arange(e.shape[-1])
     for j, (name, color) in enumerate((("Algorithm 1", "tab:blue"), ("Algorithm 2", "tab:orange"))):
@@ -212,5 +219,5 @@ def iteration_errors(trials, ax=None, *, bound: int = 0, legend: bool = True):
     ax.set_yscale("log")
     ax.set_xlabel("iteration $k$")
     ax.set_ylabel(r"$\|x_k - x_{\rm sim}\|_2$")
-    _finish_legend(ax, legend)
+    finish_legend(ax, legend)
     return ax

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..parallel_time import Dichotomy, ParallelTrajectory
-from ._core import _axes, _check_type, _finish_legend
+from .artists import axes_or_new, check_result, finish_legend
 
 __all__ = ["parallel_dichotomy", "parallel_iterates", "parallel_residuals"]
 
@@ -26,8 +26,8 @@ def parallel_dichotomy(d: Dichotomy, ax=None, *, legend: bool = True):
     matplotlib.axes.Axes
         The left (iterations) axes.
     """
-    _check_type("d", d, Dichotomy)
-    ax = _axes(ax)
+    check_result("d", d, Dichotomy)
+    ax = axes_or_new(ax)
     for m in d.methods:
         color = METHOD_COLORS.get(m, "black")
         ax.plot(d.g, d.iterations[m], "-", color=color, label=m)
@@ -47,7 +47,7 @@ def parallel_dichotomy(d: Dichotomy, ax=None, *, legend: bool = True):
     right.plot(d.g, d.lyapunov, color="tab:purple", lw=1.5, label=r"$\lambda_{max}$")
     right.axhline(0.0, color="tab:purple", lw=0.8, ls=":")
     right.set_ylabel(r"largest Lyapunov exponent $\lambda_{max}$", color="tab:purple")
-    _finish_legend(ax, legend)
+    finish_legend(ax, legend)
     return ax
 
 
@@ -59,7 +59,7 @@ def parallel_iterates(result: ParallelTrajectory, ax=None, *, component: int = 0
     -------
     matplotlib.axes.Axes
     """
-    _check_type("result", result, ParallelTrajectory)
+    check_result("result", result, ParallelTrajectory)
     if result.iterates is None:
         raise ValueError("result must keep its iterates: call parallel_evaluate(..., keep_iterates=True)")
     n = result.x.shape[-1]
@@ -67,7 +67,7 @@ def parallel_iterates(result: ParallelTrajectory, ax=None, *, component: int = 0
         raise ValueError(f"component must be in [0, {n}), got {component!r}")
     if every < 1:
         raise ValueError(f"every must be a positive integer, got {every!r}")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     ks = range(0, len(result.iterates), every)
     cmap = plt.get_cmap("viridis")
     for j, k in enumerate(ks):
@@ -77,7 +77,7 @@ def parallel_iterates(result: ParallelTrajectory, ax=None, *, component: int = 0
     ax.set_ylabel(f"$x_{{{component}}}$")
     title = f"{result.method}: {result.iterations} iterations, converged={result.converged}"
     ax.set_title(title, fontsize="small")
-    _finish_legend(ax, True)
+    finish_legend(ax, True)
     return ax
 
 
@@ -90,13 +90,13 @@ def parallel_residuals(results, ax=None, *, legend: bool = True):
     """
     results = [results] if isinstance(results, ParallelTrajectory) else list(results)
     for r in results:
-        _check_type("results", r, ParallelTrajectory)
-    ax = _axes(ax)
+        check_result("results", r, ParallelTrajectory)
+    ax = axes_or_new(ax)
     for r in results:
         res = np.where(r.residuals > 0, r.residuals, np.nan)
         ax.semilogy(np.arange(len(res)), res, "-o", ms=3, color=METHOD_COLORS.get(r.method), label=r.method)
         ax.axhline(r.tol, color="gray", lw=0.8, ls=":")
     ax.set_xlabel("iteration $k$")
     ax.set_ylabel(r"residual $\max_t |x_t - F_t(x_{t-1})|_\infty$")
-    _finish_legend(ax, legend)
+    finish_legend(ax, legend)
     return ax

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ._core import _axes
+from .artists import axes_or_new
 
 __all__ = ["sweep_summary", "sweep_plot"]
 
@@ -77,7 +77,7 @@ def sweep_plot(result, param: str, metric: str = "test_accuracy", *, ax=None, la
     ``ax`` a matplotlib axes (a new one when None), which is returned.
     """
     s = sweep_summary(result, param, metric)
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     numeric = all(isinstance(x, (int, float, np.integer, np.floating)) for x in s["x"].tolist())
     pos = s["x"].astype(float) if numeric else np.arange(len(s["x"]))
     line, = ax.plot(pos, s["mean"], "o-", color=color,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..models._base import ModelBase, as_vector, set_fields
+from ..models.base import ModelBase, as_vector, set_fields
 
 __all__ = ["LSTMSystem"]
 

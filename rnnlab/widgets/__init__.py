@@ -11,11 +11,11 @@ after each event.
 Explorers built on it: :func:`rate_rnn_explorer`, :func:`contraction_explorer`, and one submodule per
 topic (:mod:`rnnlab.widgets.organics`, :mod:`rnnlab.widgets.meanfield`).
 """
-from ._core import *  # noqa: F401,F403
-from ._core import __all__ as _core_all
+from .explorer import *  # noqa: F401,F403
+from .explorer import __all__ as _explorer_all
 from .organics import *  # noqa: F401,F403
 from .organics import __all__ as _organics_all
 from .meanfield import *  # noqa: F401,F403
 from .meanfield import __all__ as _meanfield_all
 
-__all__ = [*_core_all, *_organics_all, *_meanfield_all]
+__all__ = [*_explorer_all, *_organics_all, *_meanfield_all]

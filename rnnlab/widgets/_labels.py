@@ -15,7 +15,7 @@ def pin_labels(fig, axes, *, ylabels: bool = True) -> None:
     (the cost of having them on a full draw of an explorer's figure, more than drawing their glyphs).
     Pinned, the label keeps its distance in inches from the axes' edge: right under any dpi (ipympl's
     pixel ratio, the Panel app's dpi) and any figure size. Call it after the figure's one layout pass
-    (:func:`rnnlab.widgets._core._freeze_for_redraws`) and after the labels are set.
+    (:func:`rnnlab.widgets.explorer.freeze_for_redraws`) and after the labels are set.
 
     Parameters
     ----------

@@ -12,7 +12,8 @@ from ..activations import Activation
 from ..meanfield import FrequencyResponse, default_frequencies
 from ..meanfield_targets import LocalGain, mean_field_targets
 from ..plots.meanfield import CRITICAL_POINT, FINITE_N_COLOR, MEAN_FIELD_COLOR
-from ._core import Explorer, _freeze_for_redraws
+from .explorer import Explorer
+from .explorer import freeze_for_redraws as _freeze_for_redraws
 from ._labels import pin_labels
 
 __all__ = ["mean_field_explorer", "MeanFieldView", "PHIS"]
@@ -151,7 +152,8 @@ def mean_field_explorer(
 
     def finite_network(key):
         g_, targets, phi_, N_ = key
-        from ..models.reservoir import Reservoir, frequency_response, train_readout
+        from ..models.reservoir import Reservoir
+        from ..readout import frequency_response, train_readout
 
         tr = train_readout(Reservoir.random(N_, g_, rng=seed, phi=PHIS[phi_], feedback=feedback), targets)
         return key, frequency_response(tr, omega), np.linalg.eigvals(tr.jacobian(0))
@@ -301,7 +303,7 @@ class _MeanFieldArtists:
 
 
 # A window kept from the last event may be this many times the tight one before it is replaced (as in
-# the rate-RNN explorer's spectrum, :data:`rnnlab.widgets._core._LOOSEST`).
+# the rate-RNN explorer's spectrum, :data:`rnnlab.widgets.explorer._LOOSEST`).
 _LOOSEST = 2.25
 
 

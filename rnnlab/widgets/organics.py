@@ -10,10 +10,11 @@ import numpy as np
 from matplotlib.colors import to_hex
 from matplotlib.ticker import FixedLocator, LogLocator, MaxNLocator, NullLocator
 
-from ..models.organics import contrast_response, ring_population
+from ..organics_steady import contrast_response, ring_population
 from ..organics_circuit import circuit_2d, circuit_portrait
-from ..plots import _core as plots
-from ._core import Explorer, _freeze_for_redraws
+from ..plots.artists import KIND_STYLES, PortraitArtists
+from .explorer import Explorer
+from .explorer import freeze_for_redraws as _freeze_for_redraws
 from ._labels import pin_labels
 
 __all__ = ["circuit_explorer", "normalization_explorer"]
@@ -30,7 +31,7 @@ def _slider(value, bounds, description, step=0.05):
 
 def _circuit_html(cps) -> str:
     """Per model: the theorem's case and every fixed point with its kind (markers as in the figure)."""
-    from ._core import _MARKER_CHARS
+    from .explorer import MARKER_CHARS as _MARKER_CHARS
 
     blocks = []
     for title, cp in zip(("main (Eq. 15)", "rectified (Eq. 101)"), cps):
@@ -38,7 +39,7 @@ def _circuit_html(cps) -> str:
         if cp.regime is not None:
             rows.append(f"<i>Thm {cp.regime.theorem}</i>: {escape(cp.regime.description)}")
         for (y, a), kind in zip(cp.fixed_points.x, cp.fixed_points.kinds):
-            style = plots.KIND_STYLES[kind]
+            style = KIND_STYLES[kind]
             char = _MARKER_CHARS[style["marker"]][style["markerfacecolor"] == "white"]
             rows.append(f"<span style='color:{to_hex(style['color'])}'>{char}</span> {kind} at "
                         f"(y, a) = ({y:.3f}, {a:.3f})")
@@ -55,7 +56,7 @@ class _CircuitView:
         axes = fig.subplots(1, 2, sharey=True)
         self.portraits, self.images = [], []
         for ax, cp in zip(axes, cps):
-            self.portraits.append(plots._PortraitArtists(ax, cp.portrait))
+            self.portraits.append(PortraitArtists(ax, cp.portrait))
             image = ax.imshow(np.zeros((2, 2)), origin="lower", extent=(*ylim, *alim), aspect="auto",
                               cmap="Blues_r", alpha=0.45, zorder=0, interpolation="bilinear")
             self.images.append(image)

@@ -18,7 +18,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..models._base import check_model
+from ..models.base import check_model
 
 __all__ = ["Certificate", "Certificates", "Criterion", "certify", "criterion", "registered"]
 

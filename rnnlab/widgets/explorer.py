@@ -12,13 +12,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
 from matplotlib.ticker import MaxNLocator
 
-from ..plots import _core as plots
+from ..plots import artists
 from ..activations import ACTIVATIONS, Activation
 from ..fixed_points import KINDS
 from ..models import RateRNN
 from ..phase import phase_portrait
 from .._compat import ipympl_send_whole_png_frames, watch_ipympl_front_end
-from ._blit import BlitRenderer, encode_png
+from .blit import BlitRenderer, encode_png
 
 __all__ = ["Explorer", "rate_rnn_explorer", "contraction_explorer", "fast_criteria"]
 
@@ -31,7 +31,7 @@ def _in_ipython() -> bool:
     return get_ipython() is not None
 
 
-def _freeze_for_redraws(fig, axes) -> None:
+def freeze_for_redraws(fig, axes) -> None:
     """Make a figure cheap to redraw on every event: few tick labels (text is most of a redraw), and
     one layout pass now, then none (a constrained-layout pass per event costs as much as the draw)."""
     for ax in axes:
@@ -69,7 +69,7 @@ class Explorer:
         in (text in a widget costs nothing at redraw; text in the figure does).
     blit : bool
         On a live ipympl canvas, render each event by drawing only the data artists over a cached
-        picture of the axes and their text (:class:`~rnnlab.widgets._blit.BlitRenderer`) and send
+        picture of the axes and their text (:class:`~rnnlab.widgets.blit.BlitRenderer`) and send
         the pixels at once; False leaves the render to ipympl (``draw_idle``: the browser asks back
         for a full draw). Either way ipympl's frames go out whole, as PNGs at zlib level 1
         (:func:`~rnnlab._compat.ipympl_send_whole_png_frames`). Other canvases always take the full draw.
@@ -248,8 +248,8 @@ class Explorer:
         return bundle
 
 
-# The markers of plots.KIND_STYLES as characters, filled and open, for the explorer's HTML key.
-_MARKER_CHARS = {
+# The markers of artists.KIND_STYLES as characters, filled and open, for the explorer's HTML key.
+MARKER_CHARS = {
     "o": ("\u25cf", "\u25cb"),
     "D": ("\u25c6", "\u25c7"),
     "X": ("\u2716", "\u2716"),
@@ -262,14 +262,14 @@ def _key_html(kinds) -> str:
     counts = Counter(kinds)
     rows = [f"<b>{len(kinds)} fixed point{'' if len(kinds) == 1 else 's'}</b>"]
     for kind in KINDS:
-        style = plots.KIND_STYLES[kind]
-        char = _MARKER_CHARS[style["marker"]][style["markerfacecolor"] == "white"]
+        style = artists.KIND_STYLES[kind]
+        char = MARKER_CHARS[style["marker"]][style["markerfacecolor"] == "white"]
         weight = "bold" if counts[kind] else "normal"
         rows.append(
             f"<span style='color:{to_hex(style['color'])}'>{char}</span> "
             f"<span style='font-weight:{weight}'>{kind}: {counts[kind]}</span>"
         )
-    for i, style in enumerate(plots.NULLCLINE_STYLES.values()):
+    for i, style in enumerate(artists.NULLCLINE_STYLES.values()):
         line = f"<span style='color:{to_hex(style['colors'])}'>&#9473;</span>"
         rows.append(f"{line} dx<sub>{i + 1}</sub>/dt = 0 (nullcline)")
     rows.append("<span style='color:#4d4d4d'>&#9476;</span> Re &lambda; = 0 (stability boundary)")
@@ -374,18 +374,18 @@ _LOOSEST = 2.25
 
 def _eigenvalue_window(lam, current=None):
     """The window of a live spectrum: ``current`` (``(xlim, ylim)``) while it still holds ``lam`` as
-    :func:`~rnnlab.plots._core._eigenvalue_limits` would and is at most :data:`_LOOSEST` times the
+    :func:`~rnnlab.plots.artists.eigenvalue_limits` would and is at most :data:`_LOOSEST` times the
     tight window, otherwise a fresh one. The hysteresis keeps an eigenvalue that moves back and
     forth across a step of the ladder (a slider nudged right, then left) from changing the window,
     and with it the axes' tick labels, at every event: a frame-rate concern of live explorers, so it
     lives here and not in :mod:`rnnlab.plots`."""
-    fresh = plots._eigenvalue_limits(lam)
+    fresh = artists.eigenvalue_limits(lam)
     if current is None:
         return fresh
     (x0, x1), (y0, y1) = current
     edges = (-x0, x1, y1)
     if y0 != -y1 or any(not tight <= edge <= _LOOSEST * tight
-                        for edge, tight in zip(edges, plots._tight_eigenvalue_edges(lam))):
+                        for edge, tight in zip(edges, artists.tight_eigenvalue_edges(lam))):
         return fresh
     return (x0, x1), (y0, y1)
 
@@ -400,11 +400,11 @@ class _RateRNNView:
 
     def __init__(self, fig, pp):
         ax_phase, ax_eig = fig.subplots(1, 2)
-        self.portrait = plots._PortraitArtists(ax_phase, pp)
-        self.spectrum = plots._SpectrumArtists(ax_eig)
+        self.portrait = artists.PortraitArtists(ax_phase, pp)
+        self.spectrum = artists.SpectrumArtists(ax_eig)
         ax_phase.set_title(r"$\tau\dot x = -x + W\phi(x) + u$", fontsize="medium")
         ax_eig.set_title(r"eigenvalues $\lambda$ of $J$ at the fixed points", fontsize="medium")
-        _freeze_for_redraws(fig, (ax_phase, ax_eig))
+        freeze_for_redraws(fig, (ax_phase, ax_eig))
         self.key = ipywidgets.HTML()
         self.draw(pp)
 
@@ -439,9 +439,9 @@ def _verdict_html(certs) -> str:
         if not c.applies:
             verdict, color = "n/a", "#999999"
         elif c.holds:
-            verdict, color = "&#10003; holds", to_hex(plots.CERTIFICATE_COLORS["holds"])
+            verdict, color = "&#10003; holds", to_hex(artists.CERTIFICATE_COLORS["holds"])
         else:
-            verdict, color = "&#10007; fails", to_hex(plots.CERTIFICATE_COLORS["fails"])
+            verdict, color = "&#10007; fails", to_hex(artists.CERTIFICATE_COLORS["fails"])
         rate = f"{c.rate:.3f}" if c.applies and np.isfinite(c.rate) else "-"
         rows.append(f"<tr style='color:{color}'><td>{escape(c.criterion)}</td><td>{verdict}</td>"
                     f"<td style='text-align:right'>{rate}</td><td>{c.norm}</td></tr>")
@@ -552,11 +552,11 @@ class _ContractionView:
     def __init__(self, fig, result):
         pp, _ = result
         ax = fig.subplots()
-        self.portrait = plots._PortraitArtists(ax, pp)
+        self.portrait = artists.PortraitArtists(ax, pp)
         (self.ball,) = ax.plot([], [], color="tab:green", linewidth=2.0, zorder=3)
         self.scale = 0.25 * min(np.ptp(pp.xlim), np.ptp(pp.ylim))  # the ball's radius in the window
         ax.set_title(r"$\tau\dot x = -x + W\phi(x)$ and the certified unit ball", fontsize="medium")
-        _freeze_for_redraws(fig, (ax,))
+        freeze_for_redraws(fig, (ax,))
         self.table = ipywidgets.HTML()
         self.draw(result)
 
@@ -567,6 +567,6 @@ class _ContractionView:
         if best is None:
             self.ball.set_data([], [])
         else:
-            boundary = self.scale * plots._ball_boundary(best, (0, 1))  # (K, 2)
+            boundary = self.scale * artists.ball_boundary(best, (0, 1))  # (K, 2)
             self.ball.set_data(boundary[:, 0], boundary[:, 1])
         self.table.value = _verdict_html(certs)

@@ -1,4 +1,7 @@
-"""The model protocol and the argument checks shared by every model.
+"""The model protocol, the base class and the argument checks shared by every model.
+
+Public, so that models defined elsewhere (the trained nets of :mod:`rnnlab.train`) and analyses
+that validate model-shaped data build on the same checks.
 
 A model is a frozen dataclass of parameters with two pure methods:
 
@@ -18,7 +21,8 @@ import numpy as np
 from ..checks import as_real_array, as_square_matrix, instance_not_class
 from ..checks import as_vector as _checked_vector
 
-__all__ = ["Model", "Input", "NotAModelError", "check_model", "check_state"]
+__all__ = ["Model", "Input", "ModelBase", "NotAModelError", "check_model", "check_state", "as_matrix",
+           "as_vector", "as_shaped_array", "as_input", "set_fields"]
 
 Input = Union[float, np.ndarray, Callable[[float], Any]]
 
@@ -83,6 +87,18 @@ def as_vector(name: str, value, n: int, *, positive: bool = False, nonnegative: 
     v = _checked_vector(name, value, n, positive=positive, nonnegative=nonnegative)
     v.setflags(write=False)
     return v
+
+
+def as_shaped_array(name: str, value, shape: tuple) -> np.ndarray:
+    """A finite, read-only float array of exactly ``shape`` (``None`` entries match any size)."""
+    a = as_real_array(name, value, allow_empty=True)
+    if a.ndim != len(shape) or any(s is not None and s != k for s, k in zip(shape, a.shape)):
+        want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
+        raise ValueError(f"{name} must have shape {want}, got shape {a.shape}")
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} must be finite, got NaN or inf")
+    a.setflags(write=False)
+    return a
 
 
 def as_input(name: str, u, n: int):
