@@ -1,98 +1,105 @@
 """Count how rnnlab's public entry points answer bad input: clear, unclear, silent, hang.
 
+The cases are tests/fuzz_cases.py's (every invalid value of every argument's kind at every entry
+point, analysis and training side), the same ones tests/test_fuzz_entry_points.py asserts on:
+
 clear   : ValueError/TypeError whose message names the argument
 unclear : another exception type, or a message that does not name the argument
-silent  : returned without error (includes edge values that are valid input, e.g. g = 0 or tau = 1e300:
-          the listing below names each, so a reader can tell which)
+silent  : returned without error
 hang    : did not finish within the time limit (SIGALRM)
 
-Run: PYTHONPATH=. python benchmarks/fuzz_report.py   (compare against an older checkout by PYTHONPATH)
+Run: ``PYTHONPATH=. python benchmarks/fuzz_report.py`` (``--write`` records the counts in
+benchmarks/results/fuzz_report.md). Against an older checkout, put that checkout first on PYTHONPATH
+and keep this one's tests/ for the cases.
 """
 
+from __future__ import annotations
+
+import argparse
+import collections
 import signal
+import sys
 import warnings
+from pathlib import Path
 
-import numpy as np
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE))
 
-import rnnlab
+import fuzz_cases  # noqa: E402
+from _machine import describe  # noqa: E402
 
-BAD = {
-    "nan": np.array([[np.nan, 0.0], [0.0, 1.0]]),
-    "inf": np.array([[np.inf, 0.0], [0.0, 1.0]]),
-    "empty": np.zeros((0, 0)),
-    "complex": np.array([[1j, 0.0], [0.0, 1.0]]),
-    "string": "fast",
-    "object": object(),
-    "class": rnnlab.RateRNN,
-    "1d": np.ones(3),
-}
-NUM_BAD = {"nan": float("nan"), "neg": -1.0, "zero": 0.0, "string": "fast", "huge": 1e300, "complex": 1j}
-
-
-def cases():
-    m = rnnlab.RateRNN(np.eye(2) * 0.5)
-    for k, v in BAD.items():
-        yield f"RateRNN(W={k})", "W", lambda v=v: rnnlab.RateRNN(v)
-        yield f"Hopfield(A={k})", "A", lambda v=v: rnnlab.Hopfield(v)
-        yield f"lognorm({k})", "A", lambda v=v: rnnlab.lognorm(v)
-        yield f"optimal_weights({k})", "A", lambda v=v: rnnlab.optimal_weights(v)
-        yield f"spectral_abscissa({k})", "A", lambda v=v: rnnlab.spectral_abscissa(v)
-        yield f"find_fixed_points(model={k})", "model", lambda v=v: rnnlab.find_fixed_points(v)
-        yield f"certify(model={k})", "model", lambda v=v: rnnlab.certify(v)
-    for k, v in NUM_BAD.items():
-        yield f"RateRNN(tau={k})", "tau", lambda v=v: rnnlab.RateRNN(np.eye(2), tau=v)
-        yield f"find_fixed_points(tol={k})", "tol", lambda v=v: rnnlab.find_fixed_points(m, tol=v)
-        yield f"optimal_weights(tol={k})", "tol", lambda v=v: rnnlab.optimal_weights(np.eye(2), tol=v)
-        yield f"mean_field(g={k})", "g", lambda v=v: rnnlab.mean_field(v, 1.0)
-        yield f"gaussian_weights(g={k})", "g", lambda v=v: rnnlab.gaussian_weights(3, v, rng=0)
-        yield (f"stability_trials(t_settle={k})", "t_settle",
-               lambda v=v: rnnlab.stability_trials(2, (1.0,), 1, t_settle=v))
-    for v in (0, -1, 2.5, "3", 10**30):
-        yield (f"find_fixed_points(max_iter={v!r})", "max_iter",
-               lambda v=v: rnnlab.find_fixed_points(m, max_iter=v))
-        yield (f"stability_trials(n_trials={v!r})", "n_trials",
-               lambda v=v: rnnlab.stability_trials(2, (1.0,), v))
-    for k, v in {"nan": [np.nan], "empty": [], "string": "a"}.items():
-        yield f"classify({k})", "eigenvalues", lambda v=v: rnnlab.classify(v)
+KINDS = ("clear", "unclear", "silent", "hang")
 
 
 def _alarm(*_):
     raise TimeoutError
 
 
-def run(limit_s: int = 5) -> dict:
+def answer(arg: str, call, limit_s: int) -> tuple[str, str]:
+    """The kind of answer ``call`` gives to a bad value of ``arg``, and its message."""
+    signal.alarm(limit_s)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            call()
+        return "silent", ""
+    except TimeoutError:
+        return "hang", ""
+    except (ValueError, TypeError) as err:
+        return ("clear" if arg in str(err) else "unclear"), str(err)
+    except Exception as err:  # noqa: BLE001 - the point is to count them
+        return "unclear", f"{type(err).__name__}: {err}"
+    finally:
+        signal.alarm(0)
+
+
+def run(limit_s: int = 5) -> tuple[dict, list]:
     signal.signal(signal.SIGALRM, _alarm)
-    counts, rows = {"clear": 0, "unclear": 0, "silent": 0, "hang": 0}, []
-    for label, arg, call in cases():
-        signal.alarm(limit_s)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                call()
-            kind = "silent"
-        except TimeoutError:
-            kind = "hang"
-        except (ValueError, TypeError) as err:
-            kind = "clear" if arg in str(err) else "unclear"
-        except Exception:  # noqa: BLE001 - the point is to count them
-            kind = "unclear"
-        finally:
-            signal.alarm(0)
-        counts[kind] += 1
-        rows.append((label, kind))
-    return counts, rows
+    entries = dict(fuzz_cases.ENTRIES)
+    try:
+        entries.update(fuzz_cases.train_entries())
+    except ImportError:
+        print("torch is not installed: the training side's entry points are left out")
+    per_entry = collections.defaultdict(collections.Counter)
+    odd = []
+    for label, arg, value_name, call in fuzz_cases.cases(entries):
+        kind, message = answer(arg, call, limit_s)
+        per_entry[label][kind] += 1
+        if kind != "clear":
+            odd.append((kind, f"{label}({arg}={value_name})", message[:120]))
+    return per_entry, odd
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--write", action="store_true", help="record in benchmarks/results/fuzz_report.md")
+    parser.add_argument("--limit", type=int, default=5, help="seconds before a case counts as a hang")
+    args = parser.parse_args(argv)
+    per_entry, odd = run(args.limit)
+    total = sum(per_entry.values(), collections.Counter())
+    lines = [
+        "| entry point | cases | " + " | ".join(KINDS) + " |",
+        "|---|---|" + "---|" * len(KINDS),
+        *(f"| {label} | {sum(c.values())} | " + " | ".join(str(c[k]) for k in KINDS) + " |"
+          for label, c in per_entry.items()),
+        f"| **all {len(per_entry)} entry points** | {sum(total.values())} | "
+        + " | ".join(str(total[k]) for k in KINDS) + " |",
+    ]
+    report = "\n".join(lines)
+    print(report)
+    for kind, case, message in odd:
+        print(f"{kind:8s} {case}: {message}")
+    if args.write:
+        path = HERE / "results" / "fuzz_report.md"
+        text = path.read_text()
+        head = text.split("\n## ", 1)[0] if "\n## " in text else text
+        path.write_text(
+            head.rstrip("\n") + "\n\n## Every argument kind at every entry point (tests/fuzz_cases.py)\n\n"
+            f"Machine: {describe()}\n\ncommand: `PYTHONPATH=. python benchmarks/fuzz_report.py --write`\n\n"
+            + report + "\n\n" + ("Not clear:\n\n" + "\n".join(f"- {k}: {c}: {m}" for k, c, m in odd) + "\n"
+                                 if odd else "Every case is refused with a message naming the argument.\n"))
 
 
 if __name__ == "__main__":
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).parent))
-    from _machine import describe
-
-    counts, rows = run()
-    for label, kind in rows:
-        if kind != "clear":
-            print(f"{kind:8s} {label}")
-    print(counts, "of", sum(counts.values()))
-    print(describe())
+    main()

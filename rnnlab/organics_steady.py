@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .checks import nonnegative_number, positive_int, positive_number, real_number
 from .models.base import as_matrix, as_vector
 from .models.organics import ORGaNICs
 
@@ -161,10 +162,8 @@ def iterate_fixed_point(model: ORGaNICs, *, tol: float = 1e-10, max_iter: int = 
         raise ValueError(f"model must be an ORGaNICs, got {type(model).__name__}")
     if model.rectified:
         raise ValueError("model must be the main model (Eq. 14) for Algorithm 1, got rectified=True")
-    if not tol > 0:
-        raise ValueError(f"tol must be positive, got {tol!r}")
-    if int(max_iter) != max_iter or max_iter < 0:
-        raise ValueError(f"max_iter must be a non-negative integer, got {max_iter!r}")
+    tol = positive_number("tol", tol)
+    max_iter = positive_int("max_iter", max_iter, minimum=0)
     if init not in ("algorithm1", "algorithm2"):
         raise ValueError(f"init must be 'algorithm1' or 'algorithm2', got {init!r}")
     bz = model.b * model._constant_drive("Algorithm 1")
@@ -333,13 +332,10 @@ def ring_population(n: int, stimulus: float = 0.0, *, contrast: float = 1.0, tun
     >>> bool(np.allclose(m.W, 1 / 8, rtol=1e-3)), int(np.argmax(m.z))
     (True, 0)
     """
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    for name, value in (("tuning_width", tuning_width), ("pool_width", pool_width)):
-        if not (np.isfinite(value) and value > 0):
-            raise ValueError(f"{name} must be a positive number, got {value!r}")
-    if not (np.isfinite(stimulus) and np.isfinite(contrast) and contrast >= 0):
-        raise ValueError(f"stimulus must be finite and contrast non-negative, got {stimulus!r}, {contrast!r}")
+    n = positive_int("n", n)
+    tuning_width, pool_width = positive_number("tuning_width", tuning_width), positive_number("pool_width",
+                                                                                              pool_width)
+    stimulus, contrast = real_number("stimulus", stimulus), nonnegative_number("contrast", contrast)
     theta = 2 * np.pi * np.arange(n) / n
 
     def distance(u, v):

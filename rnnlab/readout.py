@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .checks import as_real_array, nonnegative_number, positive_int, positive_number
 from .meanfield import FrequencyResponse, default_frequencies
 from .models.reservoir import OpenLoopReservoir, Reservoir
 
@@ -88,6 +89,7 @@ def open_loop_fixed_points(
         Newton steps per target.
     """
     A = _check_targets(targets)
+    tol, max_iter = positive_number("tol", tol), positive_int("max_iter", max_iter)
     W, w_fb, phi, N = reservoir.W, reservoir.w_fb, reservoir.phi, reservoir.n
     xs, its, res = np.empty((A.size, N)), np.zeros(A.size, dtype=int), np.empty(A.size)
 
@@ -133,8 +135,7 @@ def readout_weights(rates, targets, *, ridge: float = 0.0) -> np.ndarray:
     R = np.atleast_2d(np.asarray(rates, dtype=float))
     if R.shape[0] != A.size:
         raise ValueError(f"rates must have shape ({A.size}, N) to match targets, got shape {R.shape}")
-    if not np.isfinite(ridge) or ridge < 0:
-        raise ValueError(f"ridge must be a non-negative finite number, got {ridge!r}")
+    ridge = nonnegative_number("ridge", ridge)
     if ridge == 0:
         # lstsq, not the normal equations: rates can be exactly collinear (an odd phi maps the
         # targets -A and A to rates -r and r), where R R^T is singular but a readout still exists.
@@ -206,6 +207,7 @@ def train_readout(reservoir, targets, *, ridge: float = 0.0, tol: float = 1e-10)
     >>> bool(abs(tr.output_error[0]) < 1e-8), tr.frequency_response(m=0).encirclements
     (True, 0)
     """
+    ridge = nonnegative_number("ridge", ridge)  # before the Newton solves
     fps = open_loop_fixed_points(reservoir, targets, tol=tol)
     w_out = readout_weights(fps.r, fps.targets, ridge=ridge)
     ol = reservoir if isinstance(reservoir, OpenLoopReservoir) else reservoir.open_loop()
@@ -343,9 +345,9 @@ def impulse_response(trained: TrainedReservoir, t, m: int = 0, *, neurons=10, rn
     rng : seed or numpy.random.Generator
     """
     m = _check_index(trained, m)
-    t = np.asarray(t, dtype=float)
-    if t.ndim != 1 or np.any(t < 0) or not np.all(np.isfinite(t)):
-        raise ValueError("t must be a 1-d array of finite non-negative times")
+    t = as_real_array("t", t)
+    if t.ndim != 1 or np.any(t < 0) or np.any(np.diff(t) <= 0):
+        raise ValueError(f"t must be a non-empty 1-d array of increasing non-negative times, got {t!r}")
     net = trained.reservoir
     if isinstance(neurons, (int, np.integer)):
         size = min(int(neurons), net.n)
