@@ -21,6 +21,11 @@ epoch ``e`` are shuffled by a generator seeded from ``(seed, e)``; checkpoints k
 run stopped or killed at any point and resumed with :func:`resume` ends with the same parameters and
 metrics as one that was never stopped (exactly on CPU; on CUDA up to the nondeterminism of some cuDNN
 kernels). A run killed before its first checkpoint starts afresh from its ``config.json``.
+
+**Several processes.** Under ``torchrun`` (or in an initialised process group) :func:`run`,
+:func:`fit` and :func:`resume` train one run with DistributedDataParallel: each rank trains on its
+slice of every global batch and rank 0 alone writes the run directory; the metrics equal one
+process's up to floating-point order (:mod:`rnnlab.train.distributed` gives the rules).
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from torch import nn
 from .callbacks import Callback, StopAfter
 from .config import CUSTOM_NET, RunConfig, resolve_device
 from .data import SequenceData, Split, batches, load_task
+from .distributed import SINGLE, Ranks, open_run_dir as _open_run_dir, setup as _setup_ranks
 from .rundir import (BASE_COLUMNS, CheckpointError, RunDir, load_checkpoint, load_metrics, load_result)
 from ._loop_live import LivePlot, TensorBoardLogger
 
@@ -220,42 +226,6 @@ def evaluate(model: nn.Module, data, batch_size: int = 1024) -> Evaluation:
 
 
 # --------------------------------------------------------------------------------------------------
-# Evaluation
-
-
-@torch.no_grad()
-def evaluate(model: nn.Module, data, batch_size: int = 1024) -> Evaluation:
-    """Loss and accuracy of ``model`` on a :class:`Split` (a :class:`SequenceData`: its test split).
-
-    The model is put in eval mode for the pass and returned to its previous mode.
-
-    Examples
-    --------
-    >>> s = Split(torch.zeros(4, 3, 1), torch.tensor([0, 1, 1, 1]))
-    >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3, 2))
-    >>> _ = torch.nn.init.zeros_(model[1].weight), torch.nn.init.constant_(model[1].bias, 0.0)
-    >>> evaluate(model, s).accuracy  # ties go to class 0
-    0.25
-    """
-    split = data.test if isinstance(data, SequenceData) else data
-    if not isinstance(split, Split):
-        raise TypeError(f"data must be a Split or SequenceData, got {type(data).__name__}")
-    if len(split) == 0:
-        return Evaluation(float("nan"), float("nan"), 0)
-    was_training = model.training
-    model.eval()
-    total, correct = 0.0, 0
-    try:
-        for x, y in batches(split, batch_size):
-            logits = model(x)  # (B, classes)
-            total += float(F.cross_entropy(logits, y, reduction="sum"))
-            correct += int((logits.argmax(dim=1) == y).sum())
-    finally:
-        model.train(was_training)
-    return Evaluation(total / len(split), correct / len(split), len(split))
-
-
-# --------------------------------------------------------------------------------------------------
 # The loop
 
 
@@ -330,7 +300,12 @@ def _finite(x) -> float | None:
 class _Run:
     """The state of one run while its epochs go by; :meth:`loop` is the whole training loop."""
 
-    def __init__(self, model, data, cfg: RunConfig, rundir: RunDir | None, *, monitor, callbacks, progress):
+    def __init__(self, model, data, cfg: RunConfig, rundir: RunDir | None, *, monitor, callbacks, progress,
+                 ranks: Ranks = SINGLE):
+        # under torchrun only rank 0 writes, monitors, calls back and shows progress (distributed.py)
+        self.ranks, self.net = ranks, ranks.wrap(model)
+        if not ranks.main:
+            rundir, monitor, callbacks, progress = None, None, (), False
         self.model, self.data, self.cfg, self.rundir = model, data, cfg, rundir
         self.monitor, self.progress = monitor, progress
         self.callbacks = list(callbacks)
@@ -410,14 +385,14 @@ class _Run:
         self.epoch, self.wall = epoch, self.wall + seconds
         self.record(row, val)
         bar.set_postfix(val_acc=f"{val.accuracy:.3f}", refresh=False)
-        return _notify(self.callbacks, "on_epoch_end", row)
+        return self.ranks.any(_notify(self.callbacks, "on_epoch_end", row))
 
     def steps(self, epoch: int, lr: float) -> dict | None:
         """The optimizer steps of ``epoch``; their mean loss and accuracy, or None if stopped."""
         from tqdm.auto import tqdm
 
         cfg, model = self.cfg, self.model
-        model.train()
+        self.net.train()
         loss_sum, correct = torch.zeros((), device=self.device), torch.zeros((), device=self.device)
         seen = 0
         order = batches(self.data.train, cfg.batch_size, shuffle=True,
@@ -426,20 +401,25 @@ class _Run:
                                         desc=f"epoch {epoch}", unit="batch", leave=False,
                                         disable=not self.progress)):
             self.opt.zero_grad(set_to_none=True)
-            logits = model(x)  # (B, classes)
-            loss = F.cross_entropy(logits, y)
-            value = float(loss.detach())
+            n = len(y)  # the global batch; under torchrun this rank trains on its slice of it
+            x, y, weight = self.ranks.part(x, y)
+            logits = self.net(x)  # (B, classes)
+            loss = self.ranks.loss(logits, y, n, weight)
+            mean = self.ranks.mean_loss(loss)  # the global batch's mean loss, the same on every rank
+            value = float(mean)
             if not math.isfinite(value):
                 self.diverged(f"the loss became {value} in epoch {epoch}, batch {b}", epoch, b, value, lr)
             loss.backward()
             if cfg.grad_clip is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             self.opt.step()
-            loss_sum += loss.detach() * len(y)
-            correct += (logits.detach().argmax(dim=1) == y).sum()
-            seen += len(y)
-            if _notify(self.callbacks, "on_batch_end", epoch, b, value):
+            loss_sum += mean * n
+            if weight:
+                correct += (logits.detach().argmax(dim=1) == y).sum()
+            seen += n
+            if self.ranks.any(_notify(self.callbacks, "on_batch_end", epoch, b, value)):
                 return None
+        correct = self.ranks.sum(correct)
         return {"train_loss": float(loss_sum) / seen, "train_acc": float(correct) / seen}
 
     def check_finite(self, epoch: int, val: Evaluation) -> None:
@@ -576,16 +556,17 @@ def run(config: RunConfig, *, run_dir=None, monitor: Callable | None = None, cal
         raise ValueError(f"config.net must name a net to build; {CUSTOM_NET!r} labels a model passed to "
                          f"fit()")
     callbacks = _check_callbacks(callbacks)
-    device = resolve_device(config.device)
+    ranks = _setup_ranks(resolve_device(config.device))
+    device = ranks.device
     data = _load_data(config, device)
     with torch.random.fork_rng(devices=_fork_devices(device)):
         torch.manual_seed(config.seed)
         net, auto_monitor = _build_net(config, data)
         net = net.to(device)
         cfg = config.replace(run_dir=str(run_dir or config.run_dir or _default_run_dir(config)))
-        rundir = _create_dir(cfg, data, net)
+        rundir = _create_dir(cfg, data, net) if ranks.main else None
         return _Run(net, data, cfg, rundir, monitor=monitor or auto_monitor, callbacks=callbacks,
-                    progress=progress).loop(None)
+                    progress=progress, ranks=ranks).loop(None)
 
 
 def fit(model: nn.Module, data: SequenceData, config: RunConfig | None = None, *, run_dir=None,
@@ -604,15 +585,16 @@ def fit(model: nn.Module, data: SequenceData, config: RunConfig | None = None, *
     if not isinstance(cfg, RunConfig):
         raise TypeError(f"config must be a RunConfig, got {type(cfg).__name__}")
     callbacks = _check_callbacks(callbacks)
-    device = resolve_device(cfg.device)
+    ranks = _setup_ranks(resolve_device(cfg.device))
+    device = ranks.device
     model, data = model.to(device), data.to(device)
     with torch.random.fork_rng(devices=_fork_devices(device)):
         torch.manual_seed(cfg.seed)
         if run_dir is not None or cfg.run_dir is not None:
             cfg = cfg.replace(run_dir=str(run_dir or cfg.run_dir))
-        rundir = _create_dir(cfg, data, model)
+        rundir = _create_dir(cfg, data, model) if ranks.main else None
         return _Run(model, data, cfg, rundir, monitor=monitor, callbacks=callbacks,
-                    progress=progress).loop(None)
+                    progress=progress, ranks=ranks).loop(None)
 
 
 def train(model_or_config, data: SequenceData | None = None, config: RunConfig | None = None,
@@ -637,10 +619,7 @@ def train(model_or_config, data: SequenceData | None = None, config: RunConfig |
 
 def _resume_config(rundir: RunDir, ckpt: dict | None, epochs: int | None) -> RunConfig:
     cfg = RunConfig.from_dict(ckpt["config"] if ckpt is not None else rundir.read_config())
-    if epochs is not None:
-        cfg = cfg.replace(epochs=epochs)
-        rundir.write_config(cfg.to_dict())
-    return cfg
+    return cfg if epochs is None else cfg.replace(epochs=epochs)
 
 
 def _resume_permutation(rundir: RunDir, ckpt: dict | None):
@@ -670,13 +649,16 @@ def resume(run_dir, *, model: nn.Module | None = None, data: SequenceData | None
     epochs : int, optional
         Train to this many epochs instead of the config's (the schedule's milestones are unchanged).
     """
-    rundir = RunDir(run_dir)
+    rundir = _open_run_dir(run_dir)
     if not rundir.started() and not rundir.file("checkpoint.pt").exists():
         raise FileNotFoundError(f"no config.json or checkpoint.pt in {run_dir}: nothing to resume")
     callbacks = _check_callbacks(callbacks)
     ckpt = rundir.load_checkpoint()
     cfg = _resume_config(rundir, ckpt, epochs)
-    device = resolve_device(cfg.device)
+    ranks = _setup_ranks(resolve_device(cfg.device))  # every rank loads the checkpoint; rank 0 writes
+    if epochs is not None and ranks.main:
+        rundir.write_config(cfg.to_dict())
+    device = ranks.device
     if model is None and cfg.net == CUSTOM_NET:
         raise TypeError(f"{run_dir} trained a model passed to fit() (net {cfg.net!r}); resume it with "
                         f"resume(run_dir, model=..., data=...)")
@@ -691,7 +673,7 @@ def resume(run_dir, *, model: nn.Module | None = None, data: SequenceData | None
         model = model.to(device)
         ckpt = rundir.load_checkpoint(map_location=device)
         return _Run(model, data, cfg, rundir, monitor=monitor or auto_monitor, callbacks=callbacks,
-                    progress=progress).loop(ckpt)
+                    progress=progress, ranks=ranks).loop(ckpt)
 
 
 def repeat(config: RunConfig, seeds: Sequence[int], *, run_dir=None, callbacks: Sequence = (),
