@@ -51,7 +51,7 @@ from torch import nn
 
 from .rundir import RunDir
 
-__all__ = ["Ranks", "SINGLE", "setup", "open_run_dir"]
+__all__ = ["Ranks", "SINGLE", "setup", "rank", "open_run_dir"]
 
 
 @dataclass(frozen=True)
@@ -203,9 +203,14 @@ def open_run_dir(path) -> RunDir:
     Call before :func:`setup` (the device is in the directory's config): the rank is read from the
     process group or torchrun's ``RANK``.
     """
-    initialised = dist.is_available() and dist.is_initialized()
-    rank = dist.get_rank() if initialised else _env_int("RANK", 0)
-    return RunDir(path) if rank == 0 else _ReadOnlyRunDir(path)
+    return RunDir(path) if rank() == 0 else _ReadOnlyRunDir(path)
+
+
+def rank() -> int:
+    """This process's rank: the process group's, else torchrun's ``RANK``, else 0."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank()
+    return _env_int("RANK", 0)
 
 
 def _destroy() -> None:

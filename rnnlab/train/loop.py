@@ -55,6 +55,7 @@ __all__ = [
     "Evaluation",
     "RunResult",
     "RepeatResult",
+    "RunRecord",
     "TrainingDiverged",
     "CheckpointError",
     "Callback",
@@ -156,37 +157,77 @@ class RunResult:
 
 
 @dataclass(frozen=True)
+class RunRecord:
+    """One finished run of a sweep as its ``result.json`` tells it (see :mod:`rnnlab.train.sweeps`)."""
+
+    config: RunConfig
+    record: dict = field(repr=False)
+
+    @property
+    def status(self) -> str:
+        return str(self.record.get("status"))
+
+    @property
+    def test_accuracy(self) -> float:
+        """As :attr:`RunResult.test_accuracy`; NaN for a run that failed or diverged."""
+        acc = self.record.get("test_accuracy")
+        return float("nan") if acc is None else float(acc)
+
+    @property
+    def run_dir(self) -> Path:
+        return Path(self.config.run_dir)
+
+    def __repr__(self) -> str:
+        c, why = self.config, self.record.get("error")
+        return (f"RunRecord({c.net} on {c.task}, seed {c.seed}: {self.status}, test accuracy "
+                f"{100 * self.test_accuracy:.2f}%" + (f"; {why}" if why else "") + ")")
+
+
+@dataclass(frozen=True)
 class RepeatResult:
     """One config over several seeds, summarised like Kozachkov et al.'s Table 1 (mean, min, max).
 
-    ``accuracies`` are the runs' :attr:`RunResult.test_accuracy` (best-validation model).
+    ``sweep`` is the :class:`~rnnlab.train.sweeps.SweepResult` (``sweep.table()``: one row per run);
+    ``runs`` its :class:`RunRecord` objects. ``accuracies`` are the runs'
+    :attr:`RunResult.test_accuracy` (best-validation model), NaN for a failed or diverged run; mean,
+    min and max are over the runs that have one.
     """
 
     config: RunConfig
     seeds: tuple
-    runs: tuple = field(repr=False)
+    sweep: Any = field(repr=False)
+
+    @property
+    def runs(self) -> tuple:
+        return tuple(RunRecord(c, r) for c, r in zip(self.sweep.configs, self.sweep.records))
 
     @property
     def accuracies(self) -> np.ndarray:
         return np.array([r.test_accuracy for r in self.runs])
 
+    def _finite(self) -> np.ndarray:
+        acc = self.accuracies
+        return acc[np.isfinite(acc)] if np.isfinite(acc).any() else np.array([np.nan])
+
     @property
     def mean(self) -> float:
-        return float(np.mean(self.accuracies))
+        return float(np.mean(self._finite()))
 
     @property
     def min(self) -> float:
-        return float(np.min(self.accuracies))
+        return float(np.min(self._finite()))
 
     @property
     def max(self) -> float:
-        return float(np.max(self.accuracies))
+        return float(np.max(self._finite()))
 
     def __repr__(self) -> str:
         c = self.config
+        failed = int(np.sum(~np.isfinite(self.accuracies)))
         return (f"RepeatResult({c.net} on {c.task}, {len(self.seeds)} seeds {list(self.seeds)}: "
                 f"test accuracy "
-                f"mean {100 * self.mean:.2f}%, min {100 * self.min:.2f}%, max {100 * self.max:.2f}%)")
+                f"mean {100 * self.mean:.2f}%, min {100 * self.min:.2f}%, max {100 * self.max:.2f}%"
+                + (f"; {failed} without a test accuracy" if failed else "") + ")")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -677,9 +718,12 @@ def resume(run_dir, *, model: nn.Module | None = None, data: SequenceData | None
 
 
 def repeat(config: RunConfig, seeds: Sequence[int], *, run_dir=None, callbacks: Sequence = (),
-           progress: bool = True) -> RepeatResult:
+           progress: bool = True, executor: Any = None) -> RepeatResult:
     """Run ``config`` once per seed (each in ``<run_dir>/seed<s>``) and summarise the test accuracies.
 
+    A :func:`rnnlab.train.sweeps.sweep` of :func:`~rnnlab.train.sweeps.repeat_configs`: ``executor``
+    (None: one after another in this process) runs the seeds; a rerun skips finished seeds and resumes
+    stopped ones; a run that fails or diverges is a row of ``result.sweep.table()``, not an exception.
     Kozachkov et al. (2022), Table 1 and A4.2.3, report repeated trials by their mean, min and max.
 
     Examples
@@ -687,11 +731,12 @@ def repeat(config: RunConfig, seeds: Sequence[int], *, run_dir=None, callbacks: 
     ``repeat(RunConfig.paper("sparse_combo", "psmnist"), seeds=[0, 1, 2, 3])`` gives e.g.
     ``RepeatResult(sparse_combo on psmnist, 4 seeds [0, 1, 2, 3]: test accuracy mean ..., min ..., max ...)``.
     """
-    seeds = tuple(int(s) for s in seeds)
-    if not seeds:
-        raise ValueError("seeds must name at least one seed")
+    from .sweeps import repeat_configs, sweep
+
+    if not isinstance(config, RunConfig):
+        raise TypeError(f"config must be a RunConfig, got {type(config).__name__}")
     base = Path(run_dir or config.run_dir
                 or Path("runs") / f"{config.task}-{config.net}-repeat-{time.strftime('%Y%m%d-%H%M%S')}")
-    runs = tuple(run(config.replace(seed=s, run_dir=str(base / f"seed{s}")), callbacks=callbacks,
-                     progress=progress) for s in seeds)
-    return RepeatResult(config, seeds, runs)
+    configs = repeat_configs(config, seeds, run_dir=base)
+    result = sweep(configs, executor, progress=progress, callbacks=callbacks)
+    return RepeatResult(config, tuple(c.seed for c in configs), result)
