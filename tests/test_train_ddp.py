@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rnnlab.train.distributed import SINGLE, Ranks, setup
-from rnnlab.train.loop import RunConfig, load_checkpoint, load_metrics, load_result, resume, run
+from rnnlab.train.loop import (RunConfig, _build_net, _load_data, fit, load_checkpoint, load_metrics, load_result,
+                               resume, run)
 
 CFG = RunConfig(task="digits", net="rnn", net_options={"hidden_size": 4}, data_limit=200, epochs=2,
                 batch_size=63, lr=0.02, device="cpu")
@@ -36,7 +37,12 @@ def _worker(rank: int, world: int, port: int, tmp: str) -> None:
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), WORLD_SIZE=str(world),
                       RANK=str(rank), LOCAL_RANK=str(rank))
     torch.set_num_threads(1)
-    full = run(CFG.replace(run_dir=os.path.join(tmp, "ddp")), progress=False)
+    full = run(CFG.replace(run_dir=os.path.join(tmp, "ddp")), progress=False)  # initialises the group
+    data = _load_data(CFG, torch.device("cpu"))  # later calls find the group initialised
+    with torch.random.fork_rng():
+        torch.manual_seed(CFG.seed)
+        net, _ = _build_net(CFG, data)
+    fit(net, data, CFG.replace(run_dir=os.path.join(tmp, "fit")), progress=False)
     run(CFG.replace(epochs=1, run_dir=os.path.join(tmp, "part")), progress=False)
     resumed = resume(os.path.join(tmp, "part"), epochs=2, progress=False)
     if rank == 1:  # what rank 1 ended with, for the parent to compare with rank 0's checkpoint
@@ -81,7 +87,14 @@ def test_every_rank_ends_with_the_same_weights_and_only_rank0_writes(ddp_runs):
         for k in ckpt:  # DDP averages the gradients, so every rank takes the same step
             assert torch.equal(ckpt[k], rank1[key][k]), (name, k)
     assert rank1["run_dir"] is None and rank1["epochs"] == (2, 2)
-    assert sorted(p.name for p in tmp.iterdir()) == ["ddp", "one", "part", "rank1.pt"]
+    assert sorted(p.name for p in tmp.iterdir()) == ["ddp", "fit", "one", "part", "rank1.pt"]
+
+
+def test_fit_under_ddp_trains_as_run_does(ddp_runs):
+    tmp, _ = ddp_runs
+    a, b = load_metrics(tmp / "ddp"), load_metrics(tmp / "fit")
+    for col in COMPARED:
+        np.testing.assert_array_equal(a[col], b[col], err_msg=col)
 
 
 def test_resume_under_ddp_ends_as_the_uninterrupted_ddp_run(ddp_runs):

@@ -35,6 +35,8 @@ Decisions (the training loop follows them):
 * Ctrl-C under torchrun stops the ranks where they are; rank 0 keeps its last checkpoint and
   ``--resume`` continues the run (a rank still waiting in a collective ends with a gloo/nccl error).
 * The ``RunResult`` of ranks other than 0 has no ``run_dir`` and no best-validation test.
+* A rank that fails (out of memory, a missing file) leaves the others waiting in a collective;
+  torchrun stops them all when one of its processes exits with an error.
 """
 
 from __future__ import annotations
@@ -185,6 +187,9 @@ def setup(device: torch.device) -> Ranks:
             torch.cuda.set_device(_device(device, _env_int("LOCAL_RANK", 0)))
         dist.init_process_group(backend=backend)
         atexit.register(_destroy)
+    if dist.get_backend() == "nccl" and device.type != "cuda":
+        raise ValueError(f"config.device {str(device)!r}: the process group's backend nccl needs a CUDA "
+                         f"device ('cuda' or 'auto')")
     rank = dist.get_rank()
     local = _env_int("LOCAL_RANK", rank % max(torch.cuda.device_count(), 1) if device.type == "cuda" else 0)
     return Ranks(rank, dist.get_world_size(), _device(device, local))

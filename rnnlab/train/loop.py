@@ -344,7 +344,6 @@ class _Run:
     def __init__(self, model, data, cfg: RunConfig, rundir: RunDir | None, *, monitor, callbacks, progress,
                  ranks: Ranks = SINGLE):
         # under torchrun only rank 0 writes, monitors, calls back and shows progress (distributed.py)
-        self.ranks, self.net = ranks, ranks.wrap(model)
         if not ranks.main:
             rundir, monitor, callbacks, progress = None, None, (), False
         self.model, self.data, self.cfg, self.rundir = model, data, cfg, rundir
@@ -354,6 +353,7 @@ class _Run:
             self.callbacks.append(TensorBoardLogger(rundir.path / "tensorboard"))
         self.device = next(iter(model.parameters())).device
         self.opt, self.sched = _optimizer(model, cfg)
+        self.ranks, self.net = ranks, ranks.wrap(model)  # DDP's forward for the steps, ``model`` for the rest
         self.epoch, self.best_acc, self.best_epoch = 0, -math.inf, None
         self.header, self.history, self.wall = [], [], 0.0
         self.eval_batch = max(cfg.batch_size, 1024)
