@@ -190,9 +190,9 @@ def setup(device: torch.device) -> Ranks:
     if dist.get_backend() == "nccl" and device.type != "cuda":
         raise ValueError(f"config.device {str(device)!r}: the process group's backend nccl needs a CUDA "
                          f"device ('cuda' or 'auto')")
-    rank = dist.get_rank()
-    local = _env_int("LOCAL_RANK", rank % max(torch.cuda.device_count(), 1) if device.type == "cuda" else 0)
-    return Ranks(rank, dist.get_world_size(), _device(device, local))
+    r = dist.get_rank()
+    local = _env_int("LOCAL_RANK", r % max(torch.cuda.device_count(), 1) if device.type == "cuda" else 0)
+    return Ranks(r, dist.get_world_size(), _device(device, local))
 
 
 class _ReadOnlyRunDir(RunDir):
