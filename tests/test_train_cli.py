@@ -83,3 +83,65 @@ def test_python_dash_m_runs_the_same_main():
     out = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == RunConfig.paper("lstm", "digits").to_dict()
+
+
+def test_seeds_print_the_sweep_table_and_a_rerun_skips_them(tmp_path, capsys):
+    argv = [*TINY, "--epochs", "1", "--seeds", "0", "1", "--run-dir", str(tmp_path / "rep")]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    header, *rows = out[out.index("seed "):].strip().splitlines()
+    assert header.split()[:2] == ["seed", "test_accuracy"] and len(rows) == 2
+    for seed, row in zip((0, 1), rows):
+        result = load_result(tmp_path / "rep" / f"seed{seed}")
+        assert row.split()[:2] == [str(seed), f"{result['test_accuracy']:.4g}"]
+    mtime = (tmp_path / "rep" / "seed0" / "result.json").stat().st_mtime_ns
+    assert main(argv) == 0  # finished seeds are not run again
+    assert (tmp_path / "rep" / "seed0" / "result.json").stat().st_mtime_ns == mtime
+
+
+def test_executor_local_runs_the_seeds_like_in_process(tmp_path, capsys):
+    assert main([*TINY, "--epochs", "1", "--seeds", "0", "1", "--run-dir", str(tmp_path / "a")]) == 0
+    assert main([*TINY, "--epochs", "1", "--seeds", "0", "1", "--run-dir", str(tmp_path / "b"),
+                 "--executor", "local:2"]) == 0
+    for seed in (0, 1):
+        a, b = (load_metrics(tmp_path / d / f"seed{seed}") for d in "ab")
+        np.testing.assert_array_equal(a["val_loss"], b["val_loss"])
+        assert load_result(tmp_path / "b" / f"seed{seed}")["status"] == "completed"
+
+
+@pytest.mark.parametrize("extra, expected", [
+    (["--executor", "tcp://10.0.0.1:8786"], "dask:tcp://10.0.0.1:8786"),
+    (["--executor", "slurm", "--executor-option", "timeout_min=5", "--executor-option", "gpus_per_node=1"],
+     "slurm:timeout_min=5,gpus_per_node=1"),
+    (["--executor", "local:3"], "local:3"),
+])
+def test_executor_flags_become_a_parse_executor_spec(extra, expected):
+    _, args = parse_config(["--seeds", "0", "1", *extra])
+    assert args.executor == expected
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--executor", "local:2"], "--executor runs the seeds of --seeds"),
+    (["--seeds", "0", "--executor-option", "a=1"], "--executor-option needs --executor slurm"),
+    (["--seeds", "0", "--executor", "local:2", "--executor-option", "a=1"], "is for --executor slurm"),
+    (["--seeds", "0", "--executor", "slurm", "--executor-option", "novalue"], "expects KEY=VALUE"),
+])
+def test_bad_executor_flags_exit_with_usage(argv, message, capsys):
+    with pytest.raises(SystemExit) as err:
+        parse_config(argv)
+    assert err.value.code == 2 and message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("spec, message", [("local:0", "positive integer"), ("ray", "expected 'local[:N]'")])
+def test_bad_executor_exits_before_any_run(spec, message, tmp_path, capsys):
+    with pytest.raises(SystemExit) as err:
+        main([*TINY, "--seeds", "0", "--executor", spec, "--run-dir", str(tmp_path / "r")])
+    assert err.value.code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+def test_seeds_are_refused_under_torchrun(monkeypatch, capsys):
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    with pytest.raises(SystemExit):
+        parse_config(["--seeds", "0", "1"])
+    assert "--seeds under torchrun" in capsys.readouterr().err

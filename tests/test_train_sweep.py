@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from concurrent.futures import Future
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,8 +13,8 @@ from hypothesis import strategies as st
 pytest.importorskip("torch")
 from rnnlab.train import loop  # noqa: E402
 from rnnlab.train import sweeps  # noqa: E402
-from rnnlab.train.callbacks import StopAfter  # noqa: E402
-from rnnlab.train.loop import RunConfig  # noqa: E402
+from rnnlab.train.callbacks import Callback, StopAfter  # noqa: E402
+from rnnlab.train.loop import RunConfig, load_result  # noqa: E402
 from rnnlab.train.sweeps import parse_executor, repeat_configs, sweep  # noqa: E402
 
 CFG = RunConfig(task="digits", net="rnn", net_options={"hidden_size": 4}, epochs=2, batch_size=64,
@@ -87,8 +88,8 @@ def test_failed_run_is_an_error_row_and_a_rerun_completes_it(tmp_path):
     assert "worker killed" in rows[1]["error"] and len(first.errors) == 1
     calls = []
     real = sweeps._train_one
-    sweeps._train_one = lambda config, resume_from: calls.append((config.seed, resume_from)) or real(
-        config, resume_from)
+    sweeps._train_one = lambda config, resume_from, *rest: calls.append((config.seed, resume_from)) or real(
+        config, resume_from, *rest)
     try:
         second = sweep(cfgs, progress=False)
     finally:
@@ -210,3 +211,30 @@ def test_sweep_summary_groups_like_a_direct_computation(items):
         assert s["n"][i] == len(kept[p]) and s["min"][i] == min(kept[p]) and s["max"][i] == max(kept[p])
         assert s["min"][i] - 1e-12 <= s["mean"][i] <= s["max"][i] + 1e-12
         assert s["mean"][i] == pytest.approx(sum(kept[p]) / len(kept[p]))
+
+
+class _FailSeed(Callback):
+    def __init__(self, seed):
+        self.seed = seed
+
+    def on_train_begin(self, config, run_dir):
+        if config.seed == self.seed:
+            raise RuntimeError(f"seed {self.seed} refused")
+
+
+def test_repeat_is_a_sweep_failed_seeds_are_rows_and_a_rerun_completes_them(tmp_path):
+    cfg = CFG.replace(epochs=1)
+    rep = loop.repeat(cfg, [0, 1], run_dir=tmp_path, executor=_Inline(), callbacks=[_FailSeed(1)],
+                      progress=False)
+    assert [r["status"] for r in rep.sweep.table()] == ["completed", "error"]
+    assert "seed 1 refused" in rep.runs[1].record["error"]
+    acc0 = load_result(tmp_path / "seed0")["test_accuracy"]
+    np.testing.assert_array_equal(rep.accuracies, [acc0, np.nan])
+    assert rep.mean == rep.min == rep.max == acc0  # over the seeds that have an accuracy
+    assert "1 without a test accuracy" in repr(rep)
+    again = loop.repeat(cfg, [0, 1], run_dir=tmp_path, progress=False)
+    assert again.sweep.skipped == (0,) and [r.status for r in again.runs] == ["completed", "completed"]
+    straight = loop.run(cfg.replace(seed=1, run_dir=str(tmp_path / "straight")), progress=False)
+    assert again.accuracies[1] == straight.test_accuracy  # resumed from its epoch-0 checkpoint
+    assert (again.mean, again.min, again.max) == (pytest.approx(np.mean(again.accuracies)),
+                                                 again.accuracies.min(), again.accuracies.max())

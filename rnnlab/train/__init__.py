@@ -12,6 +12,8 @@ Only this subpackage imports torch (``import rnnlab`` does not). Its parts:
   :mod:`rnnlab.train.rundir`: the run directory's files; :mod:`rnnlab.train.callbacks`: event callbacks.
 - :mod:`rnnlab.train.sweeps`: many configs on any executor (in-process, ``concurrent.futures``, Dask,
   submitit), one table row per run, resumable.
+- :mod:`rnnlab.train.distributed`: one run on several processes or GPUs under ``torchrun``
+  (DistributedDataParallel; the entry points find the process group themselves).
 
 ``python -m rnnlab.train`` (or ``rnnlab-train``) runs the same configs from a terminal.
 """

@@ -13,13 +13,24 @@ Examples
     rnnlab-train --net lstm --task digits --epochs 20 --set hidden_size=32 --run-dir runs/lstm-digits
     rnnlab-train --resume runs/lstm-digits                         # continue a stopped run
     rnnlab-train --net sparse_combo --task psmnist --seeds 0 1 2 3 # repeated trials, mean/min/max
+    rnnlab-train --task digits --net rnn --seeds 0 1 2 3 --executor local:2 --run-dir runs/rep
+    rnnlab-train ... --seeds 0 1 2 3 --executor tcp://scheduler:8786 # a running Dask scheduler
+    rnnlab-train ... --seeds 0 1 2 3 --executor slurm --executor-option timeout_min=600 \
+                     --executor-option gpus_per_node=1 --executor-option slurm_partition=gpu
+    torchrun --nproc_per_node 4 -m rnnlab.train --net organics --task psmnist   # one run on 4 GPUs
     rnnlab-train --net organics --task smnist --print-config       # show the settings, train nothing
 
-Every run ends by printing its ``result.json`` (:func:`rnnlab.train.rundir.load_result`).
+Every run ends by printing its ``result.json`` (:func:`rnnlab.train.rundir.load_result`); ``--seeds``
+prints the summary and the sweep's table (:meth:`rnnlab.train.sweeps.SweepResult.table`), and
+running the same command again skips the finished seeds and resumes the stopped ones. ``--executor``
+(with ``--seeds``) hands the seeds to :func:`rnnlab.train.sweeps.parse_executor`'s executors: ``local:N``
+(a process pool), a Dask scheduler address ``tcp://host:port`` (or ``dask:local:N``), ``slurm``
+(submitit; each ``--executor-option key=value`` is a parameter of its executor). Under torchrun
+(:mod:`rnnlab.train.distributed`) only rank 0 prints.
 
-Exit status: 0 when the run completes, 130 when stopped (Ctrl-C; the last checkpoint is kept and
-``--resume`` continues it), 3 when training diverges, 1 when a dataset is missing or corrupt or a run
-file is damaged.
+Exit status: 0 when the run (every seed) completes, 130 when stopped (Ctrl-C; the last checkpoint is
+kept and ``--resume`` continues it), 3 when training diverges, 1 when a dataset is missing or corrupt,
+a run file is damaged or a seed's run fails.
 """
 
 from __future__ import annotations
@@ -27,6 +38,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 
 __all__ = ["main", "parse_config"]
@@ -72,6 +84,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="a RunConfig field or a net option (repeatable)")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a stopped run (--epochs extends it)")
     p.add_argument("--seeds", type=int, nargs="+", help="repeat the run once per seed and summarise")
+    p.add_argument("--executor", metavar="SPEC",
+                   help="run the --seeds on local:N (processes), tcp://host:port (a Dask scheduler), "
+                        "dask:local:N or slurm (submitit)")
+    p.add_argument("--executor-option", action="append", default=[], metavar="KEY=VALUE",
+                   help="a parameter of the slurm executor, e.g. timeout_min=60 (repeatable)")
     p.add_argument("--download", action="store_true", help="download MNIST or CIFAR10 if missing")
     p.add_argument("--print-config", action="store_true", help="print the run's config as JSON and exit")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -128,7 +145,31 @@ def parse_config(argv=None):
         cfg = cfg.replace(net_options=options, **changes)
     except (TypeError, ValueError) as err:
         parser.error(str(err))
+    if args.executor is not None or args.executor_option:
+        args.executor = _executor_spec(parser, args)
+    if args.seeds and os.environ.get("WORLD_SIZE", "1") not in ("", "1"):
+        parser.error("--seeds under torchrun: torchrun trains one run on several processes; run the "
+                     "seeds as a sweep (--executor) whose runs are not under torchrun")
     return cfg, args
+
+
+def _executor_spec(parser, args) -> str:
+    """The :func:`~rnnlab.train.sweeps.parse_executor` spec of ``--executor`` and its options."""
+    spec, options = args.executor, args.executor_option
+    if spec is None:
+        parser.error("--executor-option needs --executor slurm")
+    if not args.seeds or args.resume:
+        parser.error("--executor runs the seeds of --seeds (and not with --resume)")
+    if "://" in spec and not spec.startswith("dask:"):
+        spec = f"dask:{spec}"  # a Dask scheduler's address
+    for item in options:
+        if not spec.startswith("slurm"):
+            parser.error(f"--executor-option is for --executor slurm, got --executor {args.executor}")
+        key, sep, value = item.partition("=")
+        if not sep or not key or "," in item:
+            parser.error(f"--executor-option expects KEY=VALUE without commas, got {item!r}")
+        spec += ("," if ":" in spec else ":") + item
+    return spec
 
 
 def _print_result(run_dir) -> None:
@@ -141,6 +182,7 @@ def _train(cfg, args):
     """The run(s) that ``args`` ask for; a RunResult, or a RepeatResult for ``--seeds``."""
     from .data import download_cifar10, download_fashion_mnist, download_mnist
     from .loop import repeat, resume, run
+    from .sweeps import close_executor
 
     progress = not args.quiet
     if args.download and not args.resume:
@@ -153,13 +195,60 @@ def _train(cfg, args):
     if args.resume:
         return resume(args.resume, epochs=args.epochs, progress=progress)
     if args.seeds:
-        return repeat(cfg, args.seeds, progress=progress)
+        executor = _make_executor(args.executor)
+        try:
+            return repeat(cfg, args.seeds, progress=progress, executor=executor)
+        finally:
+            close_executor(executor)
     return run(cfg, progress=progress)
+
+
+def _make_executor(spec):
+    """The executor of a spec, or None; a bad spec or a missing package exits before any run starts."""
+    from .sweeps import parse_executor
+
+    if spec is None:
+        return None
+    try:
+        return parse_executor(spec)
+    except (TypeError, ValueError) as err:
+        _parser().error(str(err))
+    except ImportError as err:
+        _parser().error(f"--executor {spec}: {err}; install the scale extra: pip install 'rnnlab[scale]'")
+    except OSError as err:  # a Dask scheduler that does not answer
+        _parser().error(f"--executor {spec}: {type(err).__name__}: {err}")
+
+
+def _format_table(rows: list) -> str:
+    """The rows of :meth:`SweepResult.table` as aligned text."""
+    def text(v):
+        return f"{v:.4g}" if isinstance(v, float) else ("" if v is None else str(v))
+
+    keys = [k for k in rows[0] if k != "error" or any(r.get("error") for r in rows)]
+    cells = [keys] + [[text(r.get(k)) for k in keys] for r in rows]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(keys))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in cells)
+
+
+def _report_repeat(result) -> int:
+    """Print a repetition's summary and table; the exit status of its worst run."""
+    print(result)
+    print(_format_table(result.sweep.table()))
+    statuses = {one.status for one in result.runs}
+    if "error" in statuses:
+        return 1
+    if "diverged" in statuses:
+        return 3
+    if statuses - {"completed"}:
+        print(f"stopped; the same command continues the unfinished seeds in {result.runs[0].run_dir.parent}")
+        return 130
+    return 0
 
 
 def main(argv=None) -> int:
     """Run ``rnnlab-train`` with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
     from .data import DatasetError
+    from .distributed import rank
     from .loop import RepeatResult, TrainingDiverged
     from .rundir import RunDirError
 
@@ -177,15 +266,14 @@ def main(argv=None) -> int:
         if err.checkpoint is not None:
             _print_result(err.checkpoint.parent)
         return 3
+    if rank() != 0:  # under torchrun rank 0 reports the run
+        return 130 if result.status == "stopped" else 0
+    if isinstance(result, RepeatResult):
+        return _report_repeat(result)
     print(result)
-    runs = result.runs if isinstance(result, RepeatResult) else (result,)
-    for one in runs:
-        if isinstance(result, RepeatResult):
-            print(f"  {one}")
-        _print_result(one.run_dir)
-    if any(one.status == "stopped" for one in runs):
-        print(f"stopped; continue with: rnnlab-train --resume {runs[0].run_dir}")
+    _print_result(result.run_dir)
+    if result.status == "stopped":
+        print(f"stopped; continue with: rnnlab-train --resume {result.run_dir}")
         return 130
-    if not isinstance(result, RepeatResult):
-        print(f"run directory: {result.run_dir}")
+    print(f"run directory: {result.run_dir}")
     return 0

@@ -21,6 +21,11 @@ epoch ``e`` are shuffled by a generator seeded from ``(seed, e)``; checkpoints k
 run stopped or killed at any point and resumed with :func:`resume` ends with the same parameters and
 metrics as one that was never stopped (exactly on CPU; on CUDA up to the nondeterminism of some cuDNN
 kernels). A run killed before its first checkpoint starts afresh from its ``config.json``.
+
+**Several processes.** Under ``torchrun`` (or in an initialised process group) :func:`run`,
+:func:`fit` and :func:`resume` train one run with DistributedDataParallel: each rank trains on its
+slice of every global batch and rank 0 alone writes the run directory; the metrics equal one
+process's up to floating-point order (:mod:`rnnlab.train.distributed` gives the rules).
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from torch import nn
 from .callbacks import Callback, StopAfter
 from .config import CUSTOM_NET, RunConfig, resolve_device
 from .data import SequenceData, Split, batches, load_task
+from .distributed import SINGLE, Ranks, open_run_dir as _open_run_dir, setup as _setup_ranks
 from .rundir import (BASE_COLUMNS, CheckpointError, RunDir, load_checkpoint, load_metrics, load_result)
 from ._loop_live import LivePlot, TensorBoardLogger
 
@@ -49,6 +55,7 @@ __all__ = [
     "Evaluation",
     "RunResult",
     "RepeatResult",
+    "RunRecord",
     "TrainingDiverged",
     "CheckpointError",
     "Callback",
@@ -150,73 +157,77 @@ class RunResult:
 
 
 @dataclass(frozen=True)
+class RunRecord:
+    """One finished run of a sweep as its ``result.json`` tells it (see :mod:`rnnlab.train.sweeps`)."""
+
+    config: RunConfig
+    record: dict = field(repr=False)
+
+    @property
+    def status(self) -> str:
+        return str(self.record.get("status"))
+
+    @property
+    def test_accuracy(self) -> float:
+        """As :attr:`RunResult.test_accuracy`; NaN for a run that failed or diverged."""
+        acc = self.record.get("test_accuracy")
+        return float("nan") if acc is None else float(acc)
+
+    @property
+    def run_dir(self) -> Path:
+        return Path(self.config.run_dir)
+
+    def __repr__(self) -> str:
+        c, why = self.config, self.record.get("error")
+        return (f"RunRecord({c.net} on {c.task}, seed {c.seed}: {self.status}, test accuracy "
+                f"{100 * self.test_accuracy:.2f}%" + (f"; {why}" if why else "") + ")")
+
+
+@dataclass(frozen=True)
 class RepeatResult:
     """One config over several seeds, summarised like Kozachkov et al.'s Table 1 (mean, min, max).
 
-    ``accuracies`` are the runs' :attr:`RunResult.test_accuracy` (best-validation model).
+    ``sweep`` is the :class:`~rnnlab.train.sweeps.SweepResult` (``sweep.table()``: one row per run);
+    ``runs`` its :class:`RunRecord` objects. ``accuracies`` are the runs'
+    :attr:`RunResult.test_accuracy` (best-validation model), NaN for a failed or diverged run; mean,
+    min and max are over the runs that have one.
     """
 
     config: RunConfig
     seeds: tuple
-    runs: tuple = field(repr=False)
+    sweep: Any = field(repr=False)
+
+    @property
+    def runs(self) -> tuple:
+        return tuple(RunRecord(c, r) for c, r in zip(self.sweep.configs, self.sweep.records))
 
     @property
     def accuracies(self) -> np.ndarray:
         return np.array([r.test_accuracy for r in self.runs])
 
+    def _finite(self) -> np.ndarray:
+        acc = self.accuracies
+        return acc[np.isfinite(acc)] if np.isfinite(acc).any() else np.array([np.nan])
+
     @property
     def mean(self) -> float:
-        return float(np.mean(self.accuracies))
+        return float(np.mean(self._finite()))
 
     @property
     def min(self) -> float:
-        return float(np.min(self.accuracies))
+        return float(np.min(self._finite()))
 
     @property
     def max(self) -> float:
-        return float(np.max(self.accuracies))
+        return float(np.max(self._finite()))
 
     def __repr__(self) -> str:
         c = self.config
+        failed = int(np.sum(~np.isfinite(self.accuracies)))
         return (f"RepeatResult({c.net} on {c.task}, {len(self.seeds)} seeds {list(self.seeds)}: "
                 f"test accuracy "
-                f"mean {100 * self.mean:.2f}%, min {100 * self.min:.2f}%, max {100 * self.max:.2f}%)")
-
-
-# --------------------------------------------------------------------------------------------------
-# Evaluation
-
-
-@torch.no_grad()
-def evaluate(model: nn.Module, data, batch_size: int = 1024) -> Evaluation:
-    """Loss and accuracy of ``model`` on a :class:`Split` (a :class:`SequenceData`: its test split).
-
-    The model is put in eval mode for the pass and returned to its previous mode.
-
-    Examples
-    --------
-    >>> s = Split(torch.zeros(4, 3, 1), torch.tensor([0, 1, 1, 1]))
-    >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3, 2))
-    >>> _ = torch.nn.init.zeros_(model[1].weight), torch.nn.init.constant_(model[1].bias, 0.0)
-    >>> evaluate(model, s).accuracy  # ties go to class 0
-    0.25
-    """
-    split = data.test if isinstance(data, SequenceData) else data
-    if not isinstance(split, Split):
-        raise TypeError(f"data must be a Split or SequenceData, got {type(data).__name__}")
-    if len(split) == 0:
-        return Evaluation(float("nan"), float("nan"), 0)
-    was_training = model.training
-    model.eval()
-    total, correct = 0.0, 0
-    try:
-        for x, y in batches(split, batch_size):
-            logits = model(x)  # (B, classes)
-            total += float(F.cross_entropy(logits, y, reduction="sum"))
-            correct += int((logits.argmax(dim=1) == y).sum())
-    finally:
-        model.train(was_training)
-    return Evaluation(total / len(split), correct / len(split), len(split))
+                f"mean {100 * self.mean:.2f}%, min {100 * self.min:.2f}%, max {100 * self.max:.2f}%"
+                + (f"; {failed} without a test accuracy" if failed else "") + ")")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -330,7 +341,11 @@ def _finite(x) -> float | None:
 class _Run:
     """The state of one run while its epochs go by; :meth:`loop` is the whole training loop."""
 
-    def __init__(self, model, data, cfg: RunConfig, rundir: RunDir | None, *, monitor, callbacks, progress):
+    def __init__(self, model, data, cfg: RunConfig, rundir: RunDir | None, *, monitor, callbacks, progress,
+                 ranks: Ranks = SINGLE):
+        # under torchrun only rank 0 writes, monitors, calls back and shows progress (distributed.py)
+        if not ranks.main:
+            rundir, monitor, callbacks, progress = None, None, (), False
         self.model, self.data, self.cfg, self.rundir = model, data, cfg, rundir
         self.monitor, self.progress = monitor, progress
         self.callbacks = list(callbacks)
@@ -338,6 +353,7 @@ class _Run:
             self.callbacks.append(TensorBoardLogger(rundir.path / "tensorboard"))
         self.device = next(iter(model.parameters())).device
         self.opt, self.sched = _optimizer(model, cfg)
+        self.ranks, self.net = ranks, ranks.wrap(model)  # DDP's forward for the steps, ``model`` for the rest
         self.epoch, self.best_acc, self.best_epoch = 0, -math.inf, None
         self.header, self.history, self.wall = [], [], 0.0
         self.eval_batch = max(cfg.batch_size, 1024)
@@ -410,14 +426,14 @@ class _Run:
         self.epoch, self.wall = epoch, self.wall + seconds
         self.record(row, val)
         bar.set_postfix(val_acc=f"{val.accuracy:.3f}", refresh=False)
-        return _notify(self.callbacks, "on_epoch_end", row)
+        return self.ranks.any(_notify(self.callbacks, "on_epoch_end", row))
 
     def steps(self, epoch: int, lr: float) -> dict | None:
         """The optimizer steps of ``epoch``; their mean loss and accuracy, or None if stopped."""
         from tqdm.auto import tqdm
 
         cfg, model = self.cfg, self.model
-        model.train()
+        self.net.train()
         loss_sum, correct = torch.zeros((), device=self.device), torch.zeros((), device=self.device)
         seen = 0
         order = batches(self.data.train, cfg.batch_size, shuffle=True,
@@ -426,20 +442,25 @@ class _Run:
                                         desc=f"epoch {epoch}", unit="batch", leave=False,
                                         disable=not self.progress)):
             self.opt.zero_grad(set_to_none=True)
-            logits = model(x)  # (B, classes)
-            loss = F.cross_entropy(logits, y)
-            value = float(loss.detach())
+            n = len(y)  # the global batch; under torchrun this rank trains on its slice of it
+            x, y, weight = self.ranks.part(x, y)
+            logits = self.net(x)  # (B, classes)
+            loss = self.ranks.loss(logits, y, n, weight)
+            mean = self.ranks.mean_loss(loss)  # the global batch's mean loss, the same on every rank
+            value = float(mean)
             if not math.isfinite(value):
                 self.diverged(f"the loss became {value} in epoch {epoch}, batch {b}", epoch, b, value, lr)
             loss.backward()
             if cfg.grad_clip is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             self.opt.step()
-            loss_sum += loss.detach() * len(y)
-            correct += (logits.detach().argmax(dim=1) == y).sum()
-            seen += len(y)
-            if _notify(self.callbacks, "on_batch_end", epoch, b, value):
+            loss_sum += mean * n
+            if weight:
+                correct += (logits.detach().argmax(dim=1) == y).sum()
+            seen += n
+            if self.ranks.any(_notify(self.callbacks, "on_batch_end", epoch, b, value)):
                 return None
+        correct = self.ranks.sum(correct)
         return {"train_loss": float(loss_sum) / seen, "train_acc": float(correct) / seen}
 
     def check_finite(self, epoch: int, val: Evaluation) -> None:
@@ -576,16 +597,17 @@ def run(config: RunConfig, *, run_dir=None, monitor: Callable | None = None, cal
         raise ValueError(f"config.net must name a net to build; {CUSTOM_NET!r} labels a model passed to "
                          f"fit()")
     callbacks = _check_callbacks(callbacks)
-    device = resolve_device(config.device)
+    ranks = _setup_ranks(resolve_device(config.device))
+    device = ranks.device
     data = _load_data(config, device)
     with torch.random.fork_rng(devices=_fork_devices(device)):
         torch.manual_seed(config.seed)
         net, auto_monitor = _build_net(config, data)
         net = net.to(device)
         cfg = config.replace(run_dir=str(run_dir or config.run_dir or _default_run_dir(config)))
-        rundir = _create_dir(cfg, data, net)
+        rundir = _create_dir(cfg, data, net) if ranks.main else None
         return _Run(net, data, cfg, rundir, monitor=monitor or auto_monitor, callbacks=callbacks,
-                    progress=progress).loop(None)
+                    progress=progress, ranks=ranks).loop(None)
 
 
 def fit(model: nn.Module, data: SequenceData, config: RunConfig | None = None, *, run_dir=None,
@@ -604,15 +626,16 @@ def fit(model: nn.Module, data: SequenceData, config: RunConfig | None = None, *
     if not isinstance(cfg, RunConfig):
         raise TypeError(f"config must be a RunConfig, got {type(cfg).__name__}")
     callbacks = _check_callbacks(callbacks)
-    device = resolve_device(cfg.device)
+    ranks = _setup_ranks(resolve_device(cfg.device))
+    device = ranks.device
     model, data = model.to(device), data.to(device)
     with torch.random.fork_rng(devices=_fork_devices(device)):
         torch.manual_seed(cfg.seed)
         if run_dir is not None or cfg.run_dir is not None:
             cfg = cfg.replace(run_dir=str(run_dir or cfg.run_dir))
-        rundir = _create_dir(cfg, data, model)
+        rundir = _create_dir(cfg, data, model) if ranks.main else None
         return _Run(model, data, cfg, rundir, monitor=monitor, callbacks=callbacks,
-                    progress=progress).loop(None)
+                    progress=progress, ranks=ranks).loop(None)
 
 
 def train(model_or_config, data: SequenceData | None = None, config: RunConfig | None = None,
@@ -637,10 +660,7 @@ def train(model_or_config, data: SequenceData | None = None, config: RunConfig |
 
 def _resume_config(rundir: RunDir, ckpt: dict | None, epochs: int | None) -> RunConfig:
     cfg = RunConfig.from_dict(ckpt["config"] if ckpt is not None else rundir.read_config())
-    if epochs is not None:
-        cfg = cfg.replace(epochs=epochs)
-        rundir.write_config(cfg.to_dict())
-    return cfg
+    return cfg if epochs is None else cfg.replace(epochs=epochs)
 
 
 def _resume_permutation(rundir: RunDir, ckpt: dict | None):
@@ -670,13 +690,16 @@ def resume(run_dir, *, model: nn.Module | None = None, data: SequenceData | None
     epochs : int, optional
         Train to this many epochs instead of the config's (the schedule's milestones are unchanged).
     """
-    rundir = RunDir(run_dir)
+    rundir = _open_run_dir(run_dir)
     if not rundir.started() and not rundir.file("checkpoint.pt").exists():
         raise FileNotFoundError(f"no config.json or checkpoint.pt in {run_dir}: nothing to resume")
     callbacks = _check_callbacks(callbacks)
     ckpt = rundir.load_checkpoint()
     cfg = _resume_config(rundir, ckpt, epochs)
-    device = resolve_device(cfg.device)
+    ranks = _setup_ranks(resolve_device(cfg.device))  # every rank loads the checkpoint; rank 0 writes
+    if epochs is not None and ranks.main:
+        rundir.write_config(cfg.to_dict())
+    device = ranks.device
     if model is None and cfg.net == CUSTOM_NET:
         raise TypeError(f"{run_dir} trained a model passed to fit() (net {cfg.net!r}); resume it with "
                         f"resume(run_dir, model=..., data=...)")
@@ -691,13 +714,16 @@ def resume(run_dir, *, model: nn.Module | None = None, data: SequenceData | None
         model = model.to(device)
         ckpt = rundir.load_checkpoint(map_location=device)
         return _Run(model, data, cfg, rundir, monitor=monitor or auto_monitor, callbacks=callbacks,
-                    progress=progress).loop(ckpt)
+                    progress=progress, ranks=ranks).loop(ckpt)
 
 
 def repeat(config: RunConfig, seeds: Sequence[int], *, run_dir=None, callbacks: Sequence = (),
-           progress: bool = True) -> RepeatResult:
+           progress: bool = True, executor: Any = None) -> RepeatResult:
     """Run ``config`` once per seed (each in ``<run_dir>/seed<s>``) and summarise the test accuracies.
 
+    A :func:`rnnlab.train.sweeps.sweep` of :func:`~rnnlab.train.sweeps.repeat_configs`: ``executor``
+    (None: one after another in this process) runs the seeds; a rerun skips finished seeds and resumes
+    stopped ones; a run that fails or diverges is a row of ``result.sweep.table()``, not an exception.
     Kozachkov et al. (2022), Table 1 and A4.2.3, report repeated trials by their mean, min and max.
 
     Examples
@@ -705,11 +731,12 @@ def repeat(config: RunConfig, seeds: Sequence[int], *, run_dir=None, callbacks: 
     ``repeat(RunConfig.paper("sparse_combo", "psmnist"), seeds=[0, 1, 2, 3])`` gives e.g.
     ``RepeatResult(sparse_combo on psmnist, 4 seeds [0, 1, 2, 3]: test accuracy mean ..., min ..., max ...)``.
     """
-    seeds = tuple(int(s) for s in seeds)
-    if not seeds:
-        raise ValueError("seeds must name at least one seed")
+    from .sweeps import repeat_configs, sweep
+
+    if not isinstance(config, RunConfig):
+        raise TypeError(f"config must be a RunConfig, got {type(config).__name__}")
     base = Path(run_dir or config.run_dir
                 or Path("runs") / f"{config.task}-{config.net}-repeat-{time.strftime('%Y%m%d-%H%M%S')}")
-    runs = tuple(run(config.replace(seed=s, run_dir=str(base / f"seed{s}")), callbacks=callbacks,
-                     progress=progress) for s in seeds)
-    return RepeatResult(config, seeds, runs)
+    configs = repeat_configs(config, seeds, run_dir=base)
+    result = sweep(configs, executor, progress=progress, callbacks=callbacks)
+    return RepeatResult(config, tuple(c.seed for c in configs), result)

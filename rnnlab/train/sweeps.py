@@ -33,8 +33,8 @@ from typing import Any, Sequence
 
 from .loop import RunConfig
 
-__all__ = ["sweep", "SweepResult", "repeat_configs", "parse_executor", "read_result", "FINAL_STATUSES",
-           "COLUMNS"]
+__all__ = ["sweep", "SweepResult", "repeat_configs", "parse_executor", "close_executor", "read_result",
+           "FINAL_STATUSES", "COLUMNS"]
 
 #: Statuses of result.json after which a rerun does not run the config again.
 FINAL_STATUSES = ("completed", "diverged")
@@ -44,13 +44,13 @@ COLUMNS = ("test_accuracy", "best_val_accuracy", "certificate_margin", "epochs",
            "status", "error")
 
 
-def _train_one(config: RunConfig, resume_from: str | None):
+def _train_one(config: RunConfig, resume_from: str | None, callbacks: Sequence = ()):
     """The one call into the training loop: resume a run directory with a checkpoint, else run."""
     from .loop import resume, run
 
     if resume_from is not None:
-        return resume(resume_from, progress=False)
-    return run(config, progress=False)
+        return resume(resume_from, callbacks=callbacks, progress=False)
+    return run(config, callbacks=callbacks, progress=False)
 
 
 def read_result(run_dir) -> dict | None:
@@ -64,7 +64,7 @@ def read_result(run_dir) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-def _execute(config_dict: dict) -> dict:
+def _execute(config_dict: dict, callbacks: Sequence = ()) -> dict:
     """Run (or resume) one config where the executor puts it; never raises for a failed run.
 
     The training loop writes ``result.json`` (also for a diverged run, before it raises
@@ -77,7 +77,7 @@ def _execute(config_dict: dict) -> dict:
     start = time.perf_counter()
     try:
         resume_from = str(run_dir) if (run_dir / "checkpoint.pt").exists() else None
-        _train_one(config, resume_from)
+        _train_one(config, resume_from, callbacks)
         error = None
     except Exception as err:  # noqa: BLE001 -- a failed run is a row, not the end of the sweep
         error, trace = f"{type(err).__name__}: {err}", traceback.format_exc()
@@ -170,7 +170,8 @@ def _check_configs(configs) -> tuple:
     return configs
 
 
-def sweep(configs: Sequence[RunConfig], executor: Any = None, *, progress: bool = True) -> SweepResult:
+def sweep(configs: Sequence[RunConfig], executor: Any = None, *, progress: bool = True,
+          callbacks: Sequence = ()) -> SweepResult:
     """Run every config (skipping finished ones, resuming unfinished ones) and collect one row per run.
 
     Parameters
@@ -182,6 +183,8 @@ def sweep(configs: Sequence[RunConfig], executor: Any = None, *, progress: bool 
         ... (see :func:`parse_executor`); None runs in this process, one after another.
     progress : bool
         A tqdm bar over the runs.
+    callbacks : sequence of Callback
+        Handed to every run (to an executor's workers by pickling).
 
     Returns
     -------
@@ -197,6 +200,7 @@ def sweep(configs: Sequence[RunConfig], executor: Any = None, *, progress: bool 
     """
     _check_executor(executor)
     configs = _check_configs(configs)
+    callbacks = tuple(callbacks)
     from tqdm.auto import tqdm
 
     records: list = [None] * len(configs)
@@ -213,10 +217,10 @@ def sweep(configs: Sequence[RunConfig], executor: Any = None, *, progress: bool 
     try:
         if executor is None:
             for i in todo:
-                records[i] = _execute(configs[i].to_dict())
+                records[i] = _execute(configs[i].to_dict(), callbacks)
                 bar.update(1)
         else:
-            futures = [(i, executor.submit(_execute, configs[i].to_dict())) for i in todo]
+            futures = [(i, executor.submit(_execute, configs[i].to_dict(), callbacks)) for i in todo]
             for i, fut in futures:  # in submission order: a slow first run holds the bar, not the work
                 try:
                     records[i] = fut.result()
@@ -313,3 +317,18 @@ def parse_executor(spec: str):
         return executor
     raise ValueError(f"executor spec {spec!r}: expected 'local[:N]', 'dask:tcp://host:port', "
                      f"'dask:local[:N]' or 'slurm[:key=value,...]'")
+
+
+def close_executor(executor) -> None:
+    """Let go of an executor made by :func:`parse_executor`.
+
+    A ``dask.distributed.Client`` disconnects (a ``LocalCluster`` it was given closes too; a remote
+    scheduler keeps running); a ``concurrent.futures`` executor shuts down; submitit needs nothing.
+    """
+    if callable(getattr(executor, "close", None)):
+        cluster = getattr(executor, "cluster", None)
+        executor.close()
+        if cluster is not None and type(cluster).__name__ == "LocalCluster":
+            cluster.close()
+    elif callable(getattr(executor, "shutdown", None)):
+        executor.shutdown()
