@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_train_organics.py
 	$(BIN)/python benchmarks/bench_parallel_time.py
 	$(BIN)/python benchmarks/bench_sweep.py
+	$(BIN)/python benchmarks/bench_ddp.py
 	$(BIN)/python benchmarks/fuzz_report.py
 	$(BIN)/python benchmarks/bench_browser_latency.py
 
