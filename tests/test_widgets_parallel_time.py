@@ -61,11 +61,14 @@ def test_jacobi_errors_obey_the_certified_bound(explorer, g, dt):
     assert view.errors[min(SMALL["T"], view.result.iterations)] < view.errors[0]
 
 
-def test_lyapunov_and_rate_match_the_dichotomy(explorer):
-    """Same seed, same draws: the explorer at g is the dichotomy's column g."""
+@pytest.mark.parametrize("transient", [0, 30])
+def test_lyapunov_and_rate_match_the_dichotomy(transient):
+    """Same seed, same draws, same transient: the explorer at g is the dichotomy's column g."""
     d = parallel_dichotomy([0.3], n=SMALL["n"], T=SMALL["T"], dt=0.1, methods=("newton",), rng=SMALL["seed"],
-                           tol=1e-8)
-    view = explorer.result
+                           tol=1e-8, transient=transient)
+    ex = parallel_time_explorer(g=0.3, transient=transient, **SMALL)
+    view = ex.result
+    ex.close()
     assert view.lyapunov == pytest.approx(d.lyapunov[0], rel=1e-12)
     assert view.certificate.rate == pytest.approx(d.rate[0], rel=1e-12)
     assert view.result.iterations == d.iterations["newton"][0]
@@ -85,3 +88,5 @@ def test_bad_arguments_are_named():
         parallel_time_explorer(method="gauss-seidel", **SMALL)
     with pytest.raises(ValueError, match="lines must"):
         parallel_time_explorer(lines=0, **SMALL)
+    with pytest.raises(ValueError, match="transient must"):
+        parallel_time_explorer(transient=-1, **SMALL)

@@ -58,8 +58,11 @@ class ParallelTimeView:
 
 
 def parallel_time_view(W0, x0, g: float, dt: float, method: str, *, T: int, tol: float,
-                       max_iter: int | None) -> ParallelTimeView:
+                       max_iter: int | None, transient: int = 0) -> ParallelTimeView:
     """The explorer's computation for the rate RNN ``x' = -x + g W0 tanh(x)`` from ``x0`` (no plotting).
+
+    The evaluated window starts after ``transient`` Euler steps from ``x0`` (as
+    :func:`rnnlab.parallel_dichotomy`), so a chaotic net is on its attractor.
 
     Parameters
     ----------
@@ -71,12 +74,16 @@ def parallel_time_view(W0, x0, g: float, dt: float, method: str, *, T: int, tol:
         One of :data:`rnnlab.parallel_time.METHODS`.
     T, tol, max_iter
         Of :func:`rnnlab.parallel_time.parallel_evaluate`.
+    transient : int
+        Euler steps before the window.
 
     Returns
     -------
     ParallelTimeView
     """
     model = RateRNN(g * np.asarray(W0, dtype=float))
+    if transient:
+        x0 = sequential_evaluate(model, x0, transient, dt)[-1]
     res = parallel_evaluate(model, x0, T, dt, method=method, tol=tol, max_iter=max_iter, keep_iterates=True)
     exact = sequential_evaluate(model, x0, T, dt)
     cert = certify(model).best
@@ -99,6 +106,7 @@ def parallel_time_explorer(
     T: int = 200,
     tol: float = 1e-8,
     max_iter: int | None = None,
+    transient: int = 0,
     lines: int = 6,
     seed: int = 0,
     gain_range=(0.1, 2.5),
@@ -128,6 +136,8 @@ def parallel_time_explorer(
         Units and steps.
     tol, max_iter
         Of :func:`rnnlab.parallel_evaluate` (``max_iter = T`` by default).
+    transient : int
+        Euler steps from ``x0`` before the evaluated window (a chaotic net then starts on its attractor).
     lines : int
         Iterates drawn on the left.
     seed : int
@@ -151,15 +161,15 @@ def parallel_time_explorer(
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    for name, value in (("n", n), ("T", T), ("lines", lines)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    for name, value, low in (("n", n, 1), ("T", T, 1), ("lines", lines, 1), ("transient", transient, 0)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
     rng = np.random.default_rng(seed)
     W0 = rng.normal(0.0, 1.0 / np.sqrt(n), size=(n, n))
     x0 = rng.normal(0.0, 1.0, size=n)
 
     def compute(g, dt, method):
-        return parallel_time_view(W0, x0, g, dt, method, T=T, tol=tol, max_iter=max_iter)
+        return parallel_time_view(W0, x0, g, dt, method, T=T, tol=tol, max_iter=max_iter, transient=transient)
 
     controls = {
         "g": ipywidgets.FloatSlider(value=g, min=gain_range[0], max=gain_range[1], step=0.05, description="g",
