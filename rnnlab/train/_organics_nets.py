@@ -36,6 +36,8 @@ from ..models.organics import ORGaNICs
 from ..models.organics_gains import GainORGaNICs
 from ._common import RecurrentNet, check_backend, check_positive_int, check_range, to_numpy64
 from ._fused_organics import organics_scan
+from ._parallel_combo import ParallelOptions
+from ._parallel_organics import parallel_organics
 
 __all__ = ["ORGaNICsNet", "StaticORGaNICsNet"]
 
@@ -116,12 +118,16 @@ class ORGaNICsNet(RecurrentNet):
         parameter (the normalisation is a reparametrisation, like ``W_r`` of the static net).
         Default ``False``: the plain ``W_zx`` (rnnlab's earlier behaviour).
     seed : int
-    backend : {"auto", "fused", "reference"}
+    backend : {"auto", "fused", "reference", "parallel"}
         How the time loop runs. ``"reference"``: the per-step loop differentiated by autograd (the
         ground truth). ``"fused"``: one autograd node for all ``T`` steps with a hand-written backward
         through time (:func:`~rnnlab.train._fused_organics.organics_scan`; on CUDA a Triton kernel
-        where Triton is installed). ``"auto"`` (default): ``"fused"``. All three compute Eq. 134 and
-        agree to rounding; the parameters, ``state_dict`` and checkpoints do not depend on it.
+        where Triton is installed). ``"auto"`` (default): ``"fused"``. ``"parallel"``: Newton (DEER)
+        or quasi-Newton iterations over the whole sequence, each a parallel scan, with the adjoint as
+        backward (:mod:`rnnlab.train._parallel_organics`; options ``parallel_options``, diagnostics
+        ``parallel_result``; small ``N`` only, its Jacobians take ``B T (4N)^2`` numbers). All compute
+        Eq. 134 and agree to rounding (``"parallel"`` to its tolerance); the parameters,
+        ``state_dict`` and checkpoints do not depend on it.
     compile : bool
         On a CUDA device, run the per-step loop with each time step through ``torch.compile``
         (overrides ``backend``; the first batch compiles for a minute or so). Ignored on the CPU,
@@ -146,7 +152,10 @@ class ORGaNICsNet(RecurrentNet):
         self.learn_tau = _check_bool("learn_tau", learn_tau)
         self.nonnegative_W = _check_bool("nonnegative_W", nonnegative_W)
         self.normalize_input = _check_bool("normalize_input", normalize_input)
-        self.backend = check_backend(backend)
+        # "parallel": Newton / quasi-Newton over the whole sequence (rnnlab.train._parallel_organics)
+        self.backend = "parallel" if backend == "parallel" else check_backend(backend)
+        self.parallel_options = ParallelOptions()  # of backend="parallel"; replace to change them
+        self.parallel_result = None  # the last parallel forward's ParallelResult
         self.compile = _check_bool("compile", compile)
         gen = torch.Generator().manual_seed(int(seed))
         M = self.input_size
@@ -220,6 +229,10 @@ class ORGaNICsNet(RecurrentNet):
         h = self.initial_state(x.shape[0])
         c = self.sigma**2
         compiled = self.compile and x.is_cuda
+        if self.backend == "parallel":
+            hT, self.parallel_result = parallel_organics(d, h, self.rates(), self.W_r, self.W, self.W_gain, c,
+                                                         self.parallel_options)
+            return self.output_layer(torch.relu(hT[:, :N]) ** 2)
         if self.backend != "reference" and not compiled:
             y = organics_scan(d, h, self.rates(), self.W_r, self.W, self.W_gain, c)[:, :N]
             return self.output_layer(torch.relu(y) ** 2)
