@@ -71,8 +71,8 @@ def main():
     args = parser.parse_args()
     device = torch.device(args.device)
 
-    rows = ["| net | T | backend | iterations | converged | forward ms | / fused | forward+backward ms | / fused "
-            "| logits rel. diff |",
+    rows = ["| net | T | backend | iterations | converged | forward ms | / fused | forward+backward ms "
+            "| / fused | logits rel. diff |",
             "|---|---:|---|---:|---|---:|---:|---:|---:|---:|"]
     for label, make in NETS.items():
         torch.manual_seed(0)
@@ -119,7 +119,8 @@ def main():
         "(residual 1e-5 relative to the largest state) and budget (T iterations). '/ fused' is the "
         "ratio to `backend=\"fused\"` timed just before it in the same process (above 1: slower); "
         "'forward+backward' includes `zero_grad` and the loss.", "", *rows, ""])
-    out = args.out or str(RESULTS / ("parallel_train_cuda.md" if device.type == "cuda" else "parallel_train.md"))
+    default = "parallel_train_cuda.md" if device.type == "cuda" else "parallel_train.md"
+    out = args.out or str(RESULTS / default)
     if out == "-":
         print(text)
     else:

@@ -93,7 +93,8 @@ def test_adjoint_is_the_derivative_gradcheck(method):
     """The implicit-function adjoint is the derivative of the converged forward (finite differences)."""
     gen = torch.Generator().manual_seed(1)
     du = torch.randn(2, 5, 6, generator=gen, dtype=F64, requires_grad=True)
-    C = (0.3 * torch.randn(6, 6, generator=gen, dtype=F64) + 0.5 * torch.eye(6, dtype=F64)).requires_grad_(True)
+    C = 0.3 * torch.randn(6, 6, generator=gen, dtype=F64) + 0.5 * torch.eye(6, dtype=F64)
+    C.requires_grad_(True)
     A = (0.3 * torch.randn(3, 2, 2, generator=gen, dtype=F64)).requires_grad_(True)
     opts = ParallelOptions(method=method, tol=1e-14)
 

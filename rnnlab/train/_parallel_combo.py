@@ -83,8 +83,8 @@ class ParallelOptions:
         if self.tol is not None and (isinstance(self.tol, bool) or not isinstance(self.tol, (int, float))
                                      or not np.isfinite(self.tol) or self.tol <= 0):
             raise ValueError(f"tol must be None or a positive number, got {self.tol!r}")
-        if self.max_iter is not None and (isinstance(self.max_iter, bool) or not isinstance(self.max_iter, int)
-                                          or self.max_iter < 0):
+        if self.max_iter is not None and (isinstance(self.max_iter, bool)
+                                          or not isinstance(self.max_iter, int) or self.max_iter < 0):
             raise ValueError(f"max_iter must be None or a non-negative integer, got {self.max_iter!r}")
 
     def resolved(self, dtype: torch.dtype, T: int) -> tuple[float, int]:
@@ -124,8 +124,8 @@ class ParallelResult:
 
     def __repr__(self) -> str:
         B, T1, N = self.states.shape
-        return (f"ParallelResult(method={self.method!r}, B={B}, T={T1 - 1}, N={N}, iterations={self.iterations}, "
-                f"converged={self.converged}, residual={self.residuals[-1]:.3g})")
+        return (f"ParallelResult(method={self.method!r}, B={B}, T={T1 - 1}, N={N}, "
+                f"iterations={self.iterations}, converged={self.converged}, residual={self.residuals[-1]:.3g})")
 
 
 def _apply(b: torch.Tensor, M: torch.Tensor) -> torch.Tensor:
@@ -225,8 +225,9 @@ def parallel_combo_states(du: torch.Tensor, C: torch.Tensor, A: torch.Tensor, *,
 
     Examples
     --------
-    >>> du = torch.ones(2, 3, 4, dtype=torch.float64)
-    >>> res = parallel_combo_states(du, 0.5 * torch.eye(4, dtype=torch.float64), torch.zeros(2, 2, 2, dtype=torch.float64))
+    >>> f64 = torch.float64
+    >>> du = torch.ones(2, 3, 4, dtype=f64)
+    >>> res = parallel_combo_states(du, 0.5 * torch.eye(4, dtype=f64), torch.zeros(2, 2, 2, dtype=f64))
     >>> res.states[0, :, 0], res.converged, res.iterations    # linear: one Newton step is exact
     (tensor([0.0000, 1.0000, 1.5000, 1.7500], dtype=torch.float64), True, 1)
     """

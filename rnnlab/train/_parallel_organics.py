@@ -32,7 +32,7 @@ __all__ = ["parallel_organics"]
 
 
 def _step_all(H, d, k, W_r, W, W_g, c):
-    """``F_t(h_t)`` for states ``H`` ``(..., 4N)`` and drives ``d`` ``(..., 3N)`` of matching leading shape."""
+    """``F_t(h_t)`` for states ``H`` ``(..., 4N)`` and drives ``d`` ``(..., 3N)`` (same leading shape)."""
     from ._organics_nets import _cell  # the reference loop's own step (imported late: no cycle)
 
     y, a, b, b0 = H.chunk(4, dim=-1)
@@ -76,7 +76,8 @@ class _ParallelOrganics(torch.autograd.Function):
             leaves = [x.detach().requires_grad_(True) for x in inputs]
             F = _step_all(H, *leaves)  # every step at once, at the converged states
             grads = torch.autograd.grad(F, leaves, grad_outputs=G, allow_unused=True)
-        grads = [g if need else None for g, need in zip(grads, ctx.needs_input_grad[1:2] + ctx.needs_input_grad[3:])]
+        need = ctx.needs_input_grad[1:2] + ctx.needs_input_grad[3:]  # d, then k .. c (h0 is separate)
+        grads = [g if n else None for g, n in zip(grads, need)]
         dh0 = g_h0 if ctx.needs_input_grad[2] else None
         return (None, grads[0], dh0, *grads[1:])
 
@@ -143,8 +144,8 @@ def parallel_organics(d, h0, k, W_r, W, W_g, c, options: ParallelOptions | None 
     >>> g = torch.Generator().manual_seed(0)
     >>> N = 2
     >>> args = (torch.randn(1, 5, 3 * N, generator=g), torch.rand(1, 4 * N, generator=g),
-    ...         torch.full((4, N), 0.5), torch.eye(N), torch.ones(N, N), 0.1 * torch.randn(2 * N, 2 * N, generator=g),
-    ...         torch.ones(N))
+    ...         torch.full((4, N), 0.5), torch.eye(N), torch.ones(N, N),
+    ...         0.1 * torch.randn(2 * N, 2 * N, generator=g), torch.ones(N))
     >>> h, res = parallel_organics(*args)
     >>> res.converged, bool(torch.allclose(h, organics_scan(*args), atol=1e-5))
     (True, True)

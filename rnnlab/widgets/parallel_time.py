@@ -155,7 +155,8 @@ def parallel_time_explorer(
     >>> ex.result.result.converged, ex.result.certificate is not None
     (True, True)
     >>> ex.controls["method"].value = "jacobi"
-    >>> bool(np.all(ex.result.errors <= ex.result.bound_errors() * (1 + 1e-9) + 1e-12))   # the certified bound
+    >>> bound = ex.result.bound_errors()                       # the certified L^k e_0
+    >>> bool(np.all(ex.result.errors <= bound * (1 + 1e-9) + 1e-12))
     True
     >>> ex.close()
     """
@@ -194,7 +195,8 @@ def _shown_iterates(iterations: int, lines: int) -> list[int]:
 
 def _panel_html(view: ParallelTimeView) -> str:
     r = view.result
-    ok = "<b style='color:#2ca02c'>converged</b>" if r.converged else f"<b style='color:#d62728'>not converged</b> ({r.status})"
+    ok = ("<b style='color:#2ca02c'>converged</b>" if r.converged
+          else f"<b style='color:#d62728'>not converged</b> ({r.status})")
     rows = [f"{r.method}: {r.iterations} iterations of at most {r.max_iter}, {ok} (T = {r.T})"]
     if view.certificate is not None:
         rows.append(f"certified ({view.certificate.criterion}, {view.certificate.norm}): rate c = "
@@ -213,7 +215,8 @@ class _ParallelTimeArtists:
         self.ax_x, self.ax_err = fig.subplots(1, 2)
         cmap = plt.get_cmap("viridis")
         self.lines = lines
-        self.iterates = [self.ax_x.plot([], [], color=cmap(j / max(1, lines - 1)), lw=1)[0] for j in range(lines)]
+        self.iterates = [self.ax_x.plot([], [], color=cmap(j / max(1, lines - 1)), lw=1)[0]
+                         for j in range(lines)]
         (self.exact,) = self.ax_x.plot([], [], "k--", lw=1.2, label="sequential")
         self.ax_x.set_xlabel("t")
         self.ax_x.set_ylabel("$x_0$")
