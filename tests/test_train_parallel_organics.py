@@ -96,7 +96,7 @@ def test_not_converged_is_flagged_and_first_k_steps_are_exact():
 
 
 def test_bad_options_are_named():
-    with pytest.raises(ValueError, match="backend"):
+    with pytest.raises(ValueError, match="'parallel'"):
         build_net("organics", input_size=1, output_size=2, backend="scan")
     with pytest.raises(TypeError, match="options must"):
         parallel_organics(torch.zeros(1, 2, 3), torch.zeros(1, 4), torch.ones(4, 1), torch.eye(1),

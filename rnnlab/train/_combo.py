@@ -63,7 +63,7 @@ __all__ = ["SparseComboNet", "SVDComboNet", "sample_theorem1_module", "combo_mar
 
 COUPLINGS = ("certified", "authors")
 COUPLING_INITS = ("zero", "linear")
-COMBO_BACKENDS = BACKENDS + ("parallel",)  # "parallel": the Combo Nets only (module docstring)
+COMBO_BACKENDS = BACKENDS + ("parallel",)  # "parallel": rnnlab.train._parallel_combo (module docstring)
 
 
 def sample_theorem1_module(n: int, density: float, pre_scale: float, post_scale: float = 1.0, *, rng=None,

@@ -34,7 +34,7 @@ from torch import nn
 
 from ..models.organics import ORGaNICs
 from ..models.organics_gains import GainORGaNICs
-from ._common import RecurrentNet, check_backend, check_positive_int, check_range, to_numpy64
+from ._common import BACKENDS, RecurrentNet, check_positive_int, check_range, to_numpy64
 from ._fused_organics import organics_scan
 from ._parallel_combo import ParallelOptions
 from ._parallel_organics import parallel_organics
@@ -153,7 +153,9 @@ class ORGaNICsNet(RecurrentNet):
         self.nonnegative_W = _check_bool("nonnegative_W", nonnegative_W)
         self.normalize_input = _check_bool("normalize_input", normalize_input)
         # "parallel": Newton / quasi-Newton over the whole sequence (rnnlab.train._parallel_organics)
-        self.backend = "parallel" if backend == "parallel" else check_backend(backend)
+        if not isinstance(backend, str) or backend not in BACKENDS + ("parallel",):
+            raise ValueError(f"backend must be one of {BACKENDS + ('parallel',)}, got {backend!r}")
+        self.backend = backend
         self.parallel_options = ParallelOptions()  # of backend="parallel"; replace to change them
         self.parallel_result = None  # the last parallel forward's ParallelResult
         self.compile = _check_bool("compile", compile)
