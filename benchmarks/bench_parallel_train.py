@@ -5,7 +5,7 @@ a state of 32), float32, batch 16, one input channel, inputs ``N(0, 1)``, at eac
 the wall time of ``backend="fused"`` (the sequential loop with a hand-written backward through time,
 :mod:`rnnlab.train._fused_combo`, :mod:`rnnlab.train._fused_organics`) and of ``backend="parallel"`` with
 Newton (DEER) and quasi-Newton iterations (:mod:`rnnlab.train._parallel_combo`,
-:mod:`rnnlab.train._parallel_organics`), timed side by side in this process, best of ``--repeats``; the
+:mod:`rnnlab.train._parallel_organics`), timed side by side in this process, interleaved, best of ``--repeats``; the
 ratio is parallel / fused (above 1: the parallel backend is slower). Also the iterations, whether they
 converged, and the largest difference of the logits from the fused loop's relative to their size. A scan
 is "parallel" only in its vectorised batches: on a CPU what shows is its extra work (``O(B T N^3)`` per
@@ -50,15 +50,12 @@ def _sync(device):
         torch.cuda.synchronize()
 
 
-def best_of(fn, repeats, device):
-    times, value = [], None
-    for _ in range(repeats):
-        _sync(device)
-        start = time.perf_counter()
-        value = fn()
-        _sync(device)
-        times.append(time.perf_counter() - start)
-    return min(times), value
+def timed(fn, device):
+    _sync(device)
+    start = time.perf_counter()
+    value = fn()
+    _sync(device)
+    return time.perf_counter() - start, value
 
 
 def main():
@@ -79,29 +76,39 @@ def main():
         net = make().to(device)
         for T in args.T:
             x = torch.randn(args.batch, T, 1, generator=torch.Generator().manual_seed(T)).to(device)
-            base = None
-            for backend, method in VARIANTS:
+            def use(backend, method):
                 net.backend = backend
                 if method is not None:
                     net.parallel_options = ParallelOptions(method=method)
 
-                def forward():
-                    with torch.no_grad():
-                        return net(x)
+            def forward():
+                with torch.no_grad():
+                    return net(x)
 
-                def step():
-                    net.zero_grad(set_to_none=True)
-                    y = net(x)
-                    y.square().sum().backward()
-                    return y.detach()
+            def step():
+                net.zero_grad(set_to_none=True)
+                y = net(x)
+                y.square().sum().backward()
+                return y.detach()
 
-                forward()  # warm-up, untimed (first-call allocations and dispatch)
-                t_fwd, y = best_of(forward, args.repeats, device)
-                t_step, _ = best_of(step, args.repeats, device)
-                if base is None:
-                    base, y_ref = (t_fwd, t_step), y
-                res = net.parallel_result if backend == "parallel" else None
-                diff = float((y - y_ref).abs().max() / y_ref.abs().max())
+            # Interleaved (fused, newton, quasi-newton, fused, ...) and the best of the repeats of each, so
+            # a burst of load from other processes hits every variant alike rather than one baseline.
+            best = {v: [float("inf"), float("inf")] for v in VARIANTS}
+            outputs, results = {}, {}
+            for v in VARIANTS:  # warm-up, untimed (first-call allocations and dispatch)
+                use(*v)
+                forward()
+            for _ in range(args.repeats):
+                for v in VARIANTS:
+                    use(*v)
+                    t_fwd, outputs[v] = timed(forward, device)
+                    results[v] = net.parallel_result if v[0] == "parallel" else None
+                    t_step, _ = timed(step, device)
+                    best[v] = [min(best[v][0], t_fwd), min(best[v][1], t_step)]
+            base, y_ref = best[VARIANTS[0]], outputs[VARIANTS[0]]
+            for v in VARIANTS:
+                (backend, method), res, (t_fwd, t_step) = v, results[v], best[v]
+                diff = float((outputs[v] - y_ref).abs().max() / y_ref.abs().max())
                 name = backend if method is None else f"parallel ({method})"
                 rows.append(f"| {label} | {T} | {name} | {res.iterations if res else '-'} "
                             f"| {res.converged if res else '-'} | {1e3 * t_fwd:.1f} | {t_fwd / base[0]:.2f} "
@@ -117,7 +124,8 @@ def main():
         f"device {device}{gpu}", "",
         f"Batch {args.batch}, float32, best of {args.repeats}; the parallel backend's default tolerance "
         "(residual 1e-5 relative to the largest state) and budget (T iterations). '/ fused' is the "
-        "ratio to `backend=\"fused\"` timed just before it in the same process (above 1: slower); "
+        "ratio to `backend=\"fused\"` timed in the same process, the variants interleaved in every repeat "
+        "(above 1: slower); "
         "'forward+backward' includes `zero_grad` and the loss.", "", *rows, ""])
     default = "parallel_train_cuda.md" if device.type == "cuda" else "parallel_train.md"
     out = args.out or str(RESULTS / default)
