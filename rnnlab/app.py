@@ -37,7 +37,7 @@ Examples
 --------
 >>> app = build_app()
 >>> list(app)                    # the tab titles
-['Phase portraits', 'Certificates', 'ORGaNICs circuit', 'Normalization', 'Mean field and Nyquist']
+['Phase portraits', 'Certificates', 'ORGaNICs circuit', 'Normalization', 'Mean field and Nyquist', 'Parallel in time']
 >>> certificates = app.panel("Certificates")        # built on first use, as when its tab opens
 >>> any(c.holds for c in certificates.explorer.result[1])  # it opens on a certified network
 True
@@ -71,6 +71,7 @@ EXPLORERS = {
     "ORGaNICs circuit": widgets.circuit_explorer,
     "Normalization": widgets.normalization_explorer,
     "Mean field and Nyquist": widgets.mean_field_explorer,
+    "Parallel in time": widgets.parallel_time_explorer,
 }
 
 

@@ -53,6 +53,7 @@ __all__ = [
     "JacobiBound",
     "jacobi_bound",
     "lyapunov_exponents",
+    "rate_rnn_jacobian_norm",
     "Dichotomy",
     "parallel_dichotomy",
 ]
@@ -629,7 +630,7 @@ def lyapunov_exponents(
     return np.sort(log_r / (T * dt))[::-1]
 
 
-def _rate_rnn_jacobian_norm(model: RateRNN, certificate: Certificate) -> float:
+def rate_rnn_jacobian_norm(model: RateRNN, certificate: Certificate) -> float:
     """``s >= |J_f(x)|`` in the certificate's metric for a rate RNN, over every state.
 
     ``J = T^{-1} (W D - I)`` with ``D = diag(phi'(x))``, ``0 <= D <= g I``, so in the metric
@@ -744,7 +745,7 @@ def parallel_dichotomy(
         best = certify(model).best
         if best is not None:
             rate[i] = best.rate
-            jb = jacobi_bound(best, dt, _rate_rnn_jacobian_norm(model, best))
+            jb = jacobi_bound(best, dt, rate_rnn_jacobian_norm(model, best))
             exact = sequential_evaluate(model, x0, T, dt)
             e0 = float(np.max(best.distance(exact - x0)))
             # The residual x_t - F(x_{t-1}) = e_t - (F(x_{t-1}) - F(x*_{t-1})) is at most (1 + L) max_t |e_t|.

@@ -24,7 +24,11 @@ float32 and module sizes a power of two >= 16, its two loops are persistent Trit
 Perron metrics as above; ``coupling="authors"`` reproduces the authors' code, whose metric is
 ``0.5 I`` (``L = B - B^T``, not certified for these modules; it warns). ``coupling_init="zero"``
 (default) starts ``B~ = 0``, ``"linear"`` like ``nn.Linear`` (uniform in ``+-1/sqrt(N)``), as the
-authors' code does.
+authors' code does. ``backend="parallel"`` evaluates the loop over the whole sequence at once by Newton
+(DEER) or quasi-Newton iterations, each a parallel associative scan, with the adjoint recurrence as
+its backward (:mod:`rnnlab.train._parallel_combo`); its options are the attribute ``parallel_options``
+(a :class:`~rnnlab.train._parallel_combo.ParallelOptions`), the last forward's diagnostics
+``parallel_result``, and a run that does not converge warns.
 
 The decisions behind the parameterisation of ``L``, the state scale at initialisation, the input
 layer's bias and the time step, with the measurements that led to them, are in ``docs/combo_nets.md``.
@@ -51,13 +55,15 @@ from ..certificates.kozachkov import theorem1, theorem5
 from ..lognorms import spectral_abscissa
 from ..models.assembly import Assembly, block_mask, feedback_coupling
 from ..models.rnn import RateRNN
-from ._common import RecurrentNet, check_backend, check_positive_int, check_range, to_numpy64
+from ._common import BACKENDS, RecurrentNet, check_positive_int, check_range, to_numpy64
 from ._fused_combo import combo_loop
+from ._parallel_combo import ParallelOptions, parallel_combo_loop
 
 __all__ = ["SparseComboNet", "SVDComboNet", "sample_theorem1_module", "combo_margin"]
 
 COUPLINGS = ("certified", "authors")
 COUPLING_INITS = ("zero", "linear")
+COMBO_BACKENDS = BACKENDS + ("parallel",)  # "parallel": rnnlab.train._parallel_combo (module docstring)
 
 
 def sample_theorem1_module(n: int, density: float, pre_scale: float, post_scale: float = 1.0, *, rng=None,
@@ -146,7 +152,11 @@ class _ComboNet(RecurrentNet):
 
     def _setup(self, input_size, output_size, n_modules, module_size, dt, constrained, lower_triangular,
                coupling_std, seed, backend="auto", coupling="certified", coupling_init="zero"):
-        self.backend = check_backend(backend)
+        if not isinstance(backend, str) or backend not in COMBO_BACKENDS:
+            raise ValueError(f"backend must be one of {COMBO_BACKENDS}, got {backend!r}")
+        self.backend = backend
+        self.parallel_options = ParallelOptions()  # of backend="parallel"; replace to change them
+        self.parallel_result = None  # the last parallel forward's ParallelResult
         if coupling not in COUPLINGS:
             raise ValueError(f"coupling must be one of {COUPLINGS}, got {coupling!r}")
         if coupling_init not in COUPLING_INITS:
@@ -258,6 +268,9 @@ class _ComboNet(RecurrentNet):
         C = (dt * self.coupling() + (1.0 - dt) * eye).T  # (N, N): x @ C
         if self.backend == "reference":
             return self.readout(self._loop_reference(du, C, A))
+        if self.backend == "parallel":
+            h, self.parallel_result = parallel_combo_loop(du, C, A, self.parallel_options)
+            return self.readout(h)
         return self.readout(combo_loop(du, C, A))
 
     def _loop_reference(self, du, C, A):
@@ -373,8 +386,9 @@ class SparseComboNet(_ComboNet):
         Seeds the modules and the initial ``B``.
     max_tries : int
         Per module, for the rejection sampler.
-    backend : {"auto", "fused", "reference"}
-        The time loop (module docstring); all give the same outputs and gradients to round-off.
+    backend : {"auto", "fused", "reference", "parallel"}
+        The time loop (module docstring); all give the same outputs and gradients to round-off
+        (``"parallel"`` to its tolerance, ``parallel_options``).
     coupling : {"certified", "authors"}
         Eq. 3 in the modules' Perron metrics, or the authors' code's ``L = B - B^T`` (warns: not
         certified). Ignored by the control ``constrained=False``.

@@ -25,7 +25,7 @@ from . import _triton_combo
 __all__ = ["ComboLoop", "combo_loop"]
 
 
-def _block_step(r: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
+def block_step(r: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
     """``r A`` for the block-diagonal ``A`` of blocks ``(p, n, n)``, ``r`` of shape ``(B, p n)``."""
     batch, (p, n, _) = r.shape[0], A.shape
     return torch.bmm(r.view(batch, p, n).transpose(0, 1), A).transpose(0, 1).reshape(batch, p * n)
@@ -52,7 +52,7 @@ class ComboLoop(torch.autograd.Function):
             out = H[t + 1] if t + 1 < T else None
             h_next = torch.addmm(du[:, t], h, C, out=out) if out is not None else torch.addmm(du[:, t], h, C)
             if t > 0:  # relu(h_0) = 0
-                h_next += _block_step(torch.relu(h), A)
+                h_next += block_step(torch.relu(h), A)
             h = h_next
         ctx.save_for_backward(H, C, A)
         return h
@@ -84,7 +84,7 @@ def _adjoint_torch(H, C, A, g_out):
     Ct, At = C.T, A.transpose(1, 2)
     for t in range(T - 1, 0, -1):
         g = G[t]
-        g_prev = _block_step(g, At)
+        g_prev = block_step(g, At)
         g_prev *= H[t] > 0
         torch.addmm(g_prev, g, Ct, out=G[t - 1])
     return G

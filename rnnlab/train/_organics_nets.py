@@ -34,8 +34,10 @@ from torch import nn
 
 from ..models.organics import ORGaNICs
 from ..models.organics_gains import GainORGaNICs
-from ._common import RecurrentNet, check_backend, check_positive_int, check_range, to_numpy64
+from ._common import BACKENDS, RecurrentNet, check_positive_int, check_range, to_numpy64
 from ._fused_organics import organics_scan
+from ._parallel_combo import ParallelOptions
+from ._parallel_organics import parallel_organics
 
 __all__ = ["ORGaNICsNet", "StaticORGaNICsNet"]
 
@@ -57,7 +59,7 @@ def _check_bool(name, value):
     return value
 
 
-def _cell(y, a, b, b0, d_t, k_y, k_a, k_b, k_b0, W_rT, W_T, W_gT, c):
+def organics_cell(y, a, b, b0, d_t, k_y, k_a, k_b, k_b0, W_rT, W_T, W_gT, c):
     """One step of Eq. 134 on the state's four parts, given the step's drives ``d_t = (z, u_b, u_b0)``."""
     z, u_b, u_b0 = d_t.chunk(3, dim=-1)
     ry, ra = torch.relu(y), torch.relu(a)
@@ -73,11 +75,11 @@ _COMPILED_CELL = None
 
 
 def _compiled_cell():
-    """:func:`_cell` through ``torch.compile`` (made once): on a GPU the plain step is about 25 small
+    """:func:`organics_cell` through ``torch.compile`` (made once): on a GPU the plain step is about 25 small
     kernels forward and more backward, 784 times per sequence, so a step is launch-bound."""
     global _COMPILED_CELL
     if _COMPILED_CELL is None:
-        _COMPILED_CELL = torch.compile(_cell, dynamic=False, fullgraph=True)
+        _COMPILED_CELL = torch.compile(organics_cell, dynamic=False, fullgraph=True)
     return _COMPILED_CELL
 
 
@@ -116,12 +118,16 @@ class ORGaNICsNet(RecurrentNet):
         parameter (the normalisation is a reparametrisation, like ``W_r`` of the static net).
         Default ``False``: the plain ``W_zx`` (rnnlab's earlier behaviour).
     seed : int
-    backend : {"auto", "fused", "reference"}
+    backend : {"auto", "fused", "reference", "parallel"}
         How the time loop runs. ``"reference"``: the per-step loop differentiated by autograd (the
         ground truth). ``"fused"``: one autograd node for all ``T`` steps with a hand-written backward
         through time (:func:`~rnnlab.train._fused_organics.organics_scan`; on CUDA a Triton kernel
-        where Triton is installed). ``"auto"`` (default): ``"fused"``. All three compute Eq. 134 and
-        agree to rounding; the parameters, ``state_dict`` and checkpoints do not depend on it.
+        where Triton is installed). ``"auto"`` (default): ``"fused"``. ``"parallel"``: Newton (DEER)
+        or quasi-Newton iterations over the whole sequence, each a parallel scan, with the adjoint as
+        backward (:mod:`rnnlab.train._parallel_organics`; options ``parallel_options``, diagnostics
+        ``parallel_result``; small ``N`` only, its Jacobians take ``B T (4N)^2`` numbers). All compute
+        Eq. 134 and agree to rounding (``"parallel"`` to its tolerance); the parameters,
+        ``state_dict`` and checkpoints do not depend on it.
     compile : bool
         On a CUDA device, run the per-step loop with each time step through ``torch.compile``
         (overrides ``backend``; the first batch compiles for a minute or so). Ignored on the CPU,
@@ -146,7 +152,12 @@ class ORGaNICsNet(RecurrentNet):
         self.learn_tau = _check_bool("learn_tau", learn_tau)
         self.nonnegative_W = _check_bool("nonnegative_W", nonnegative_W)
         self.normalize_input = _check_bool("normalize_input", normalize_input)
-        self.backend = check_backend(backend)
+        # "parallel": Newton / quasi-Newton over the whole sequence (rnnlab.train._parallel_organics)
+        if not isinstance(backend, str) or backend not in BACKENDS + ("parallel",):
+            raise ValueError(f"backend must be one of {BACKENDS + ('parallel',)}, got {backend!r}")
+        self.backend = backend
+        self.parallel_options = ParallelOptions()  # of backend="parallel"; replace to change them
+        self.parallel_result = None  # the last parallel forward's ParallelResult
         self.compile = _check_bool("compile", compile)
         gen = torch.Generator().manual_seed(int(seed))
         M = self.input_size
@@ -220,13 +231,17 @@ class ORGaNICsNet(RecurrentNet):
         h = self.initial_state(x.shape[0])
         c = self.sigma**2
         compiled = self.compile and x.is_cuda
+        if self.backend == "parallel":
+            hT, self.parallel_result = parallel_organics(d, h, self.rates(), self.W_r, self.W, self.W_gain, c,
+                                                         self.parallel_options)
+            return self.output_layer(torch.relu(hT[:, :N]) ** 2)
         if self.backend != "reference" and not compiled:
             y = organics_scan(d, h, self.rates(), self.W_r, self.W, self.W_gain, c)[:, :N]
             return self.output_layer(torch.relu(y) ** 2)
         k_y, k_a, k_b, k_b0 = self.rates()
         W_rT, W_T, W_gT = self.W_r.T, self.W.T, self.W_gain.T
         y, a, b, b0 = h.split(N, dim=-1)
-        cell = _compiled_cell() if compiled else _cell
+        cell = _compiled_cell() if compiled else organics_cell
         for d_t in d.unbind(1):  # not d[:, t]: its backward would zero-fill a (B, T, 3N) tensor per step
             y, a, b, b0 = cell(y, a, b, b0, d_t, k_y, k_a, k_b, k_b0, W_rT, W_T, W_gT, c)
         return self.output_layer(torch.relu(y) ** 2)

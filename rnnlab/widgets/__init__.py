@@ -9,7 +9,8 @@ in place; with any other backend the figure is shown in an ``ipywidgets.Output``
 after each event.
 
 Explorers built on it: :func:`rate_rnn_explorer`, :func:`contraction_explorer`, and one submodule per
-topic (:mod:`rnnlab.widgets.organics`, :mod:`rnnlab.widgets.meanfield`).
+topic (:mod:`rnnlab.widgets.organics`, :mod:`rnnlab.widgets.meanfield`,
+:mod:`rnnlab.widgets.parallel_time`).
 """
 from .explorer import *  # noqa: F401,F403
 from .explorer import __all__ as _explorer_all
@@ -17,5 +18,7 @@ from .organics import *  # noqa: F401,F403
 from .organics import __all__ as _organics_all
 from .meanfield import *  # noqa: F401,F403
 from .meanfield import __all__ as _meanfield_all
+from .parallel_time import *  # noqa: F401,F403
+from .parallel_time import __all__ as _parallel_time_all
 
-__all__ = [*_explorer_all, *_organics_all, *_meanfield_all]
+__all__ = [*_explorer_all, *_organics_all, *_meanfield_all, *_parallel_time_all]
