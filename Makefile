@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_train_step.py
 	$(BIN)/python benchmarks/bench_train_organics.py
 	$(BIN)/python benchmarks/bench_parallel_time.py
+	$(BIN)/python benchmarks/bench_parallel_train.py
 	$(BIN)/python benchmarks/bench_sweep.py
 	$(BIN)/python benchmarks/bench_ddp.py
 	$(BIN)/python benchmarks/fuzz_report.py
