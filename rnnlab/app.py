@@ -37,7 +37,8 @@ Examples
 --------
 >>> app = build_app()
 >>> list(app)                    # the tab titles
-['Phase portraits', 'Certificates', 'ORGaNICs circuit', 'Normalization', 'Mean field and Nyquist', 'Parallel in time']
+['Phase portraits', 'Certificates', 'ORGaNICs circuit', 'Normalization', 'Mean field and Nyquist',
+ 'Parallel in time']
 >>> certificates = app.panel("Certificates")        # built on first use, as when its tab opens
 >>> any(c.holds for c in certificates.explorer.result[1])  # it opens on a certified network
 True

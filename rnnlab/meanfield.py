@@ -480,7 +480,7 @@ def gain_curves(g, A=1.0, *, phi: str | Activation = "tanh", feedback: str = "ga
     >>> bool(np.all(curves.lambda_out < 0))          # origin-centred sigmoid: always stable (Eq. 15)
     True
     """
-    check_choice("feedback", feedback, FEEDBACK_DISTRIBUTIONS)  # before the loop, which turns errors into notes
+    check_choice("feedback", feedback, FEEDBACK_DISTRIBUTIONS)  # before the loop turns errors into notes
     g, A = np.broadcast_arrays(np.atleast_1d(as_real_array("g", g)), as_real_array("A", A))
     if g.ndim != 1:
         raise ValueError(f"g and A must broadcast to one dimension, got shape {g.shape}")

@@ -40,7 +40,8 @@ BAD = {
     },
     "positive": {"zero": 0.0, "negative": -1.0, **_NONFINITE, **_NOT_A_NUMBER},
     # per-neuron parameters: a scalar or N values (so a list of N is valid, one of 3 is not)
-    "positive per neuron": {"zero": 0.0, "negative": -1.0, **_NONFINITE, "string": "fast", "object": _Opaque(),
+    "positive per neuron": {"zero": 0.0, "negative": -1.0, **_NONFINITE, "string": "fast",
+                            "object": _Opaque(),
                             "complex": 1j, "length 3": [1.0, 2.0, 3.0], "one negative": [1.0, -1.0]},
     "nonnegative per neuron": {"negative": -1.0, **_NONFINITE, "string": "fast", "object": _Opaque(),
                                "complex": 1j, "length 3": [1.0, 2.0, 3.0], "one negative": [1.0, -1.0]},

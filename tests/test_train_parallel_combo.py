@@ -140,6 +140,24 @@ def test_not_converged_is_flagged_not_silent():
     assert res.residuals[-1] > res.tol and len(res.residuals) == 3
 
 
+def test_a_jacobian_stack_over_the_memory_limit_is_refused_before_it_is_built(monkeypatch):
+    """Newton holds B T N^2 entries: over the limit it refuses (naming the size and the way out);
+    quasi-Newton (B T N) still runs under the same limit."""
+    from rnnlab.train import _parallel_combo
+
+    net = SparseComboNet(1, 2, n_modules=2, module_size=4, backend="parallel").to(F64)  # N = 8
+    x = torch.randn(3, 5, 1, generator=torch.Generator().manual_seed(0), dtype=F64)
+    need = 3 * 5 * 8 * 8 * 8  # bytes of the (B, T, N, N) float64 stack
+    monkeypatch.setattr(_parallel_combo, "JACOBIAN_MEMORY_LIMIT", need - 1)
+    with pytest.raises(MemoryError, match=r"\(3, 5, 8, 8\).*quasi-newton"):
+        net(x)
+    net.parallel_options = ParallelOptions(method="quasi-newton")
+    net(x)
+    monkeypatch.setattr(_parallel_combo, "JACOBIAN_MEMORY_LIMIT", need)
+    net.parallel_options = ParallelOptions(method="newton")
+    net(x)
+
+
 def test_bad_options_are_named():
     with pytest.raises(ValueError, match="method must"):
         ParallelOptions(method="jacobi")

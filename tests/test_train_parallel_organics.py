@@ -95,6 +95,18 @@ def test_not_converged_is_flagged_and_first_k_steps_are_exact():
     assert not torch.allclose(out, ref, rtol=1e-8, atol=1e-10)  # the last iterate, flagged
 
 
+def test_the_jacobian_memory_limit_holds_for_organics_too(monkeypatch):
+    from rnnlab.train import _parallel_combo
+
+    net = _random_net(3, 1, 7, True)
+    x = torch.randn(2, 6, 1, generator=torch.Generator().manual_seed(0), dtype=F64)
+    S = net.initial_state(2).shape[-1]
+    monkeypatch.setattr(_parallel_combo, "JACOBIAN_MEMORY_LIMIT", 2 * 6 * S * S * 8 - 1)
+    net.backend = "parallel"
+    with pytest.raises(MemoryError, match=rf"\(2, 6, {S}, {S}\)"):
+        net(x)
+
+
 def test_bad_options_are_named():
     with pytest.raises(ValueError, match="'parallel'"):
         build_net("organics", input_size=1, output_size=2, backend="scan")

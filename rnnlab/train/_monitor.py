@@ -84,7 +84,7 @@ class StabilityMonitor:
         out: dict[str, float] = {}
         if hasattr(net, "certificate_margin"):
             out["certificate_margin"] = float(net.certificate_margin())
-        if hasattr(net, "certified"):  # a Combo Net with the authors' coupling is not certified by construction
+        if hasattr(net, "certified"):  # the authors' coupling: not certified by construction
             out["certified"] = float(net.certified)
         if self.jacobian:
             param = next(net.parameters())

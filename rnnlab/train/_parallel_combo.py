@@ -44,6 +44,7 @@ that needs about ``log(tol) / log(1 - dt)`` sweeps per unit of memory of the net
 from __future__ import annotations
 
 import dataclasses
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -52,10 +53,25 @@ import torch
 
 from ._fused_combo import block_step
 
-__all__ = ["PARALLEL_METHODS", "ParallelOptions", "ParallelResult", "affine_scan", "parallel_combo_states",
+__all__ = ["PARALLEL_METHODS", "JACOBIAN_MEMORY_LIMIT", "ParallelOptions", "ParallelResult", "affine_scan",
+           "check_jacobian_memory", "parallel_combo_states",
            "parallel_combo_loop", "ParallelComboLoop"]
 
 PARALLEL_METHODS = ("newton", "quasi-newton")
+
+#: The largest stack of step Jacobians (bytes) the parallel backends build before refusing: Newton holds
+#: ``B T N^2`` entries at once (the paper's 16 x 32 Combo Net at T = 784, batch 64: 52 GB in float32).
+JACOBIAN_MEMORY_LIMIT = 4 * 2**30
+
+
+def check_jacobian_memory(shape: tuple, dtype: torch.dtype, advice: str) -> None:
+    """Raise ``MemoryError`` before a Jacobian stack of ``shape`` over :data:`JACOBIAN_MEMORY_LIMIT` is built."""
+    need = math.prod(shape) * torch.empty((), dtype=dtype).element_size()
+    if need > JACOBIAN_MEMORY_LIMIT:
+        raise MemoryError(
+            f"the parallel backend would hold step Jacobians of shape {tuple(shape)} "
+            f"({need / 2**30:.1f} GiB, over rnnlab.train._parallel_combo.JACOBIAN_MEMORY_LIMIT = "
+            f"{JACOBIAN_MEMORY_LIMIT / 2**30:g} GiB): {advice}")
 
 
 @dataclass(frozen=True)
@@ -125,7 +141,8 @@ class ParallelResult:
     def __repr__(self) -> str:
         B, T1, N = self.states.shape
         return (f"ParallelResult(method={self.method!r}, B={B}, T={T1 - 1}, N={N}, "
-                f"iterations={self.iterations}, converged={self.converged}, residual={self.residuals[-1]:.3g})")
+                f"iterations={self.iterations}, converged={self.converged}, "
+                f"residual={self.residuals[-1]:.3g})")
 
 
 def apply_transition(b: torch.Tensor, M: torch.Tensor) -> torch.Tensor:
@@ -166,8 +183,8 @@ def affine_scan(M: torch.Tensor, b: torch.Tensor, x0: torch.Tensor | None = None
     tensor([1.0000, 1.5000, 1.7500, 1.8750])
     """
     if x0 is not None:  # fold x0 into the first step: x_1 = x0 M_0 + b_0
-        b = torch.cat([(apply_transition(x0, M[..., 0, :, :] if M.ndim > b.ndim else M[..., 0, :]) + b[..., 0, :]
-                        ).unsqueeze(-2), b[..., 1:, :]], dim=-2)
+        M0 = M[..., 0, :, :] if M.ndim > b.ndim else M[..., 0, :]
+        b = torch.cat([(apply_transition(x0, M0) + b[..., 0, :]).unsqueeze(-2), b[..., 1:, :]], dim=-2)
     return _scan(M, b, M.ndim > b.ndim)
 
 
@@ -235,6 +252,9 @@ def parallel_combo_states(du: torch.Tensor, C: torch.Tensor, A: torch.Tensor, *,
     opts = ParallelOptions(method, tol, max_iter)
     B, T, N = du.shape
     tol, max_iter = opts.resolved(du.dtype, T)
+    if method == "newton":
+        check_jacobian_memory((B, T, N, N), du.dtype, "use method='quasi-newton' (B T N entries), a shorter "
+                              "sequence or a smaller batch, or backend='fused'")
     with torch.no_grad():
         du, C, A = du.detach(), C.detach(), A.detach()
         A_full = torch.block_diag(*A)  # (N, N): relu(h) A

@@ -26,7 +26,8 @@ import warnings
 import numpy as np
 import torch
 
-from ._parallel_combo import ParallelOptions, ParallelResult, apply_transition, affine_scan
+from ._parallel_combo import (ParallelOptions, ParallelResult, affine_scan, apply_transition,
+                              check_jacobian_memory)
 
 __all__ = ["parallel_organics"]
 
@@ -106,6 +107,9 @@ def parallel_organics_states(d, h0, k, W_r, W, W_g, c, *, method="newton", tol=N
     opts = ParallelOptions(method, tol, max_iter)
     B, T, _ = d.shape
     tol, max_iter = opts.resolved(d.dtype, T)
+    S = h0.shape[-1]
+    check_jacobian_memory((B, T, S, S), d.dtype, "both methods and the backward take the full (4N, 4N) "
+                          "Jacobians here: a shorter sequence, a smaller batch or net, or backend='fused'")
     params = tuple(p.detach() for p in (k, W_r, W, W_g, c))
     with torch.no_grad():
         d, h0 = d.detach(), h0.detach()
