@@ -99,6 +99,46 @@ def test_failed_run_is_an_error_row_and_a_rerun_completes_it(tmp_path):
     assert _metrics(second) == clean  # the resumed run ends as the uninterrupted one
 
 
+def _die_on_seed_1(fn, config_dict, *rest):
+    """Runs in a worker process: the worker dies (as if killed) on the seed-1 run, else runs it."""
+    import os
+
+    if config_dict["seed"] == 1:
+        os._exit(9)
+    return fn(config_dict, *rest)
+
+
+class _Dying:
+    """A real process pool whose worker process dies on the seed-1 run (spawned: no fork after threads)."""
+
+    def __init__(self, pool):
+        self.pool = pool
+
+    def submit(self, fn, *args):
+        return self.pool.submit(_die_on_seed_1, fn, *args)
+
+
+def test_a_killed_worker_process_is_an_error_row_and_a_rerun_completes_it(tmp_path):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    cfgs = repeat_configs(CFG, [0, 1, 2], run_dir=tmp_path / "runs")
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+        first = sweep(cfgs, _Dying(pool), progress=False)
+    rows = first.table()
+    # one worker runs the configs in order: seed 0 completes, the worker dies in seed 1, the broken pool
+    # fails seed 2 too; each failure is a row naming the broken pool, and the sweep returns
+    assert [r["status"] for r in rows] == ["completed", "error", "error"]
+    assert all("BrokenProcessPool" in r["error"] for r in rows[1:])
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+        second = sweep(cfgs, pool, progress=False)
+    assert second.skipped == (0,)
+    assert [r["status"] for r in second.table()] == ["completed"] * 3
+    clean = sweep(repeat_configs(CFG, [0, 1, 2], run_dir=tmp_path / "clean"), progress=False)
+    assert _metrics(second) == _metrics(clean)  # the rerun ends as an undisturbed sweep
+
+
 def test_an_exception_inside_a_run_is_a_row(tmp_path):
     # a net option that only the net's constructor refuses (RunConfig checks the net's name, not its options)
     bad = CFG.replace(net_options={"hidden_size": 6, "no_such_option": 1}, run_dir=str(tmp_path / "bad"))
