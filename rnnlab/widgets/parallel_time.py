@@ -245,7 +245,9 @@ class _ParallelTimeArtists:
         k = np.arange(len(view.errors))
         errors = np.where(view.errors > 0, view.errors, np.nan)
         self.err.set_data(k, errors)
-        self.err.set_color(METHOD_COLORS.get(r.method, "black"))
+        color = METHOD_COLORS.get(r.method, "black")
+        self.err.set_color(color)
+        self.ax_err.get_legend().legend_handles[0].set_color(color)  # the key copied the first colour
         bound = view.bound_errors()
         self.bnd.set_data(k, np.where(bound > 0, bound, np.nan))
         self.ax_x.set_xlim(r.t[0], r.t[-1])
