@@ -15,15 +15,17 @@ BUDGET_MS = 100.0
 PHI_EVERY = 40  # events between changes of the nonlinearity
 
 
-def slider_walk(n_events: int, start: dict, ranges: dict, step: float, seed: int = 0) -> list[dict]:
+def slider_walk(n_events: int, start: dict, ranges: dict, step: float, seed: int = 0,
+                phi_every: int = PHI_EVERY) -> list[dict]:
     """One control change per event, as a drag does: a random walk over the sliders in ``ranges``
-    (standard deviation ``step`` relative to a range of 4), another nonlinearity every PHI_EVERY events."""
+    (standard deviation ``step`` relative to a range of 4), another nonlinearity every ``phi_every``
+    events (0: never, for explorers without a nonlinearity dropdown)."""
     rng = np.random.default_rng(seed)
     sliders = tuple(ranges)
     values, events = dict(start), []
     for k in range(n_events):
-        if k % PHI_EVERY == PHI_EVERY - 1:
-            name, value = "phi", ACTIVATIONS[(k // PHI_EVERY + 1) % len(ACTIVATIONS)]
+        if phi_every and k % phi_every == phi_every - 1:
+            name, value = "phi", ACTIVATIONS[(k // phi_every + 1) % len(ACTIVATIONS)]
         else:
             name = sliders[k % len(sliders)]
             lo, hi = ranges[name]

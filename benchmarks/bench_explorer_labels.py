@@ -34,7 +34,7 @@ import matplotlib
 matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 
-from _latency import WARMUP, publish  # noqa: E402
+from _latency import WARMUP, publish, slider_walk  # noqa: E402
 from _machine import describe  # noqa: E402
 from rnnlab.widgets import circuit_explorer, mean_field_explorer, normalization_explorer  # noqa: E402
 from rnnlab.widgets import meanfield as meanfield_widgets  # noqa: E402
@@ -54,15 +54,8 @@ FACTORIES = {"circuit": circuit_explorer, "pool": normalization_explorer,
 
 
 def walk(n_events: int, start: dict, ranges: dict, seed: int = 0) -> list[dict]:
-    """One slider change per event, a random walk over the sliders in ``ranges``."""
-    rng = np.random.default_rng(seed)
-    names, values, events = tuple(ranges), dict(start), []
-    for k in range(n_events):
-        name = names[k % len(names)]
-        lo, hi = ranges[name]
-        values[name] = float(np.clip(values[name] + rng.normal(0.0, STEP * (hi - lo) / 4.0), lo, hi))
-        events.append({name: values[name]})
-    return events
+    """One slider change per event, a random walk (these explorers have no nonlinearity dropdown)."""
+    return slider_walk(n_events, start, ranges, STEP, seed, phi_every=0)
 
 
 def strip_labels(explorer) -> None:

@@ -29,7 +29,7 @@ import matplotlib
 matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 
-from _latency import BUDGET_MS, WARMUP, drive, machine_section, publish, table  # noqa: E402
+from _latency import BUDGET_MS, WARMUP, drive, machine_section, publish, slider_walk, table  # noqa: E402
 from rnnlab import phase_portrait  # noqa: E402
 from rnnlab.organics_circuit import circuit_2d  # noqa: E402
 from rnnlab.widgets import circuit_explorer, contraction_explorer, normalization_explorer  # noqa: E402
@@ -44,15 +44,8 @@ REFERENCE_ALONE_MS = 49.3  # contraction explorer's median in widget_latency_con
 
 
 def walk(n_events: int, start: dict, ranges: dict, seed: int = 0) -> list[dict]:
-    """One slider change per event, a random walk (the explorers have no nonlinearity dropdown)."""
-    rng = np.random.default_rng(seed)
-    names, values, events = tuple(ranges), dict(start), []
-    for k in range(n_events):
-        name = names[k % len(names)]
-        lo, hi = ranges[name]
-        values[name] = float(np.clip(values[name] + rng.normal(0.0, STEP * (hi - lo) / 4.0), lo, hi))
-        events.append({name: values[name]})
-    return events
+    """One slider change per event, a random walk (these explorers have no nonlinearity dropdown)."""
+    return slider_walk(n_events, start, ranges, STEP, seed, phi_every=0)
 
 
 def newton_baseline(events, start: dict) -> np.ndarray:

@@ -13,32 +13,9 @@ from rnnlab.train._fused_combo import combo_loop
 from rnnlab.train._parallel_combo import (ParallelOptions, affine_scan, parallel_combo_loop,
                                           parallel_combo_states)
 from rnnlab.train.nets import SparseComboNet, SVDComboNet
+from test_train_fused_combo import _net, _outputs_and_grads, _rel  # the same nets and loss as the fused tests
 
 F64 = torch.float64
-
-
-def _net(kind, p, n, constrained, seed, backend):
-    opts = dict(n_modules=p, module_size=n, constrained=constrained, seed=seed, backend=backend,
-                coupling_init="linear")
-    if kind == "sparse":
-        net = SparseComboNet(2, 3, density=0.3, pre_scale=2.0, **opts)
-    else:
-        net = SVDComboNet(2, 3, **opts)
-    return net.to(F64)
-
-
-def _outputs_and_grads(net, x):
-    net.zero_grad(set_to_none=True)
-    x = x.clone().requires_grad_(True)
-    y = net(x)
-    (y * torch.arange(1, y.shape[1] + 1, dtype=y.dtype)).square().sum().backward()
-    grads = {k: p.grad.clone() for k, p in net.named_parameters() if p.grad is not None}
-    grads["x"] = x.grad.clone()
-    return y.detach(), grads
-
-
-def _rel(a, b):
-    return float((a - b).abs().max() / b.abs().max().clamp_min(1e-30))
 
 
 def _sequential(M, b, x0):
@@ -72,9 +49,9 @@ def test_affine_scan_equals_the_sequential_loop(T, n, batch, full, seed):
        method=st.sampled_from(["newton", "quasi-newton"]), seed=st.integers(0, 50))
 def test_parallel_equals_reference(kind, p, n, T, batch, constrained, method, seed):
     """Outputs and the gradients of every parameter and of x: parallel = reference loop, float64."""
-    par = _net(kind, p, n, constrained, seed, "parallel")
+    par = _net(kind, p, n, constrained, seed, "parallel", F64)
     par.parallel_options = ParallelOptions(method=method)
-    ref = _net(kind, p, n, constrained, seed, "reference")
+    ref = _net(kind, p, n, constrained, seed, "reference", F64)
     ref.load_state_dict(par.state_dict())
     x = torch.randn(batch, T, 2, generator=torch.Generator().manual_seed(seed), dtype=F64)
     with warnings.catch_warnings():

@@ -12,35 +12,10 @@ from hypothesis import strategies as st
 from rnnlab.train._parallel_combo import ParallelOptions
 from rnnlab.train._parallel_organics import parallel_organics, parallel_organics_states
 from rnnlab.train.nets import build_net
+from test_train_fused_organics import _outputs_and_grads, _random_net  # the same nets and loss
+from test_train_fused_combo import _rel
 
 F64 = torch.float64
-
-
-def _random_net(N, M, seed, nonnegative_W):
-    """Random parameters (not the structured initialisation), so every term of the step is exercised."""
-    net = build_net("organics", input_size=M, output_size=3, hidden_size=N, seed=seed,
-                    nonnegative_W=nonnegative_W).to(F64)
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for p in (net.p, net.W_r, net.W_raw, net.W_gain):
-            p.copy_(torch.randn(p.shape, generator=gen, dtype=F64))
-        net.W_raw.mul_(0.3)
-    return net
-
-
-def _outputs_and_grads(net, x, backend):
-    net.backend = backend
-    net.zero_grad()
-    x = x.detach().clone().requires_grad_(True)
-    out = net(x)
-    (out.sin() * torch.arange(out.numel(), dtype=out.dtype).reshape(out.shape)).sum().backward()
-    grads = {k: (p.grad if p.grad is not None else torch.zeros_like(p)) for k, p in net.named_parameters()}
-    grads["x"] = x.grad
-    return out.detach(), grads
-
-
-def _rel(a, b):
-    return float((a - b).abs().max() / b.abs().max().clamp_min(1e-30))
 
 
 @settings(max_examples=10, deadline=None)
@@ -48,7 +23,7 @@ def _rel(a, b):
        seed=st.integers(0, 10**6), nonneg=st.booleans(), method=st.sampled_from(["newton", "quasi-newton"]))
 def test_parallel_equals_reference_loop(N, M, B, T, seed, nonneg, method):
     """Outputs and the gradients of every parameter and of the input, float64."""
-    net = _random_net(N, M, seed, nonneg)
+    net = _random_net(N, M, seed, F64, nonneg)
     net.parallel_options = ParallelOptions(method=method)
     x = torch.randn(B, T, M, generator=torch.Generator().manual_seed(seed + 1), dtype=F64)
     with warnings.catch_warnings():
@@ -78,7 +53,7 @@ def test_adjoint_gradcheck():
 
 
 def test_not_converged_is_flagged_and_first_k_steps_are_exact():
-    net = _random_net(3, 1, 7, True)
+    net = _random_net(3, 1, 7, F64, True)
     x = torch.randn(2, 12, 1, generator=torch.Generator().manual_seed(0), dtype=F64)
     d, h0 = net.drive(x), net.initial_state(2)
     args = (d, h0, net.rates(), net.W_r, net.W, net.W_gain, net.sigma ** 2)
@@ -98,7 +73,7 @@ def test_not_converged_is_flagged_and_first_k_steps_are_exact():
 def test_the_jacobian_memory_limit_holds_for_organics_too(monkeypatch):
     from rnnlab.train import _parallel_combo
 
-    net = _random_net(3, 1, 7, True)
+    net = _random_net(3, 1, 7, F64, True)
     x = torch.randn(2, 6, 1, generator=torch.Generator().manual_seed(0), dtype=F64)
     S = net.initial_state(2).shape[-1]
     monkeypatch.setattr(_parallel_combo, "JACOBIAN_MEMORY_LIMIT", 2 * 6 * S * S * 8 - 1)

@@ -223,26 +223,10 @@ class Assembly(ModelBase):
 
     @classmethod
     def from_certified_modules(cls, modules, B, *, mask=None, hierarchy=(), certifier=None) -> "Assembly":
-        """Certify each module, take its metric, and couple the modules by ``L = B - M^-1 B^T M`` (Eq. 3):
-        :func:`rnnlab.certificates.assembly.certified_assembly`.
+        """Certify each module, take its metric, and couple the modules by ``L = B - M^-1 B^T M`` (Eq. 3).
 
-        Parameters
-        ----------
-        modules : sequence of Model
-        B : array_like, shape (N, N)
-            Free coupling parameter (1/time).
-        mask : array_like of bool, shape (N, N), optional
-            Applied to ``B`` first, e.g. ``block_mask(sizes)`` (A4.1.1).
-        hierarchy : sequence of Hierarchical
-        certifier : callable, optional
-            ``certifier(module) -> Certificate`` with ``norm="l2"``; default
-            :func:`rnnlab.certificates.assembly.module_certificate`, the best holding l2 certificate of
-            :func:`rnnlab.certify`.
-
-        Raises
-        ------
-        ValueError
-            When a module has no holding l2 certificate.
+        The same call as :func:`rnnlab.certificates.assembly.certified_assembly` (parameters, errors)
+        with this class as the result's type.
         """
         from ..certificates.assembly import certified_assembly  # certifying is an analysis: it lives there
 

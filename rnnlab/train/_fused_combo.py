@@ -60,20 +60,27 @@ class ComboLoop(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g_out):
         H, C, A = ctx.saved_tensors
-        T, batch, N = H.shape
         p, n, _ = A.shape
         if H.is_cuda and _triton_combo.supported(H, A):
             G = _triton_combo.adjoint_states(H, C, A, g_out)
         else:
             G = _adjoint_torch(H, C, A, g_out)
-        Hf, Gf = H.reshape(T * batch, N), G.reshape(T * batch, N)
-        dC = Hf.T @ Gf if ctx.needs_input_grad[1] else None
-        dA = None
-        if ctx.needs_input_grad[2]:
-            R = torch.relu(Hf).view(T * batch, p, n).transpose(0, 1)  # (p, TB, n)
-            dA = torch.bmm(R.transpose(1, 2), Gf.view(T * batch, p, n).transpose(0, 1))
+        dC, dA = weight_grads(H, G, p, n, ctx.needs_input_grad[1], ctx.needs_input_grad[2])
         ddu = G.permute(1, 0, 2) if ctx.needs_input_grad[0] else None
         return ddu, dC, dA
+
+
+def weight_grads(H, G, p: int, n: int, need_C: bool, need_A: bool):
+    """``dC = sum_t h_t^T g_{t+1}`` and ``dA_i = sum_t relu(h_t^i)^T g_{t+1}^i`` over time and batch, each
+    one GEMM, from the states ``H`` and adjoints ``G`` (same shape, any order of the time and batch axes)."""
+    N = H.shape[-1]
+    Hf, Gf = H.reshape(-1, N), G.reshape(-1, N)
+    dC = Hf.T @ Gf if need_C else None
+    dA = None
+    if need_A:
+        R = torch.relu(Hf).view(-1, p, n).transpose(0, 1)  # (p, TB, n)
+        dA = torch.bmm(R.transpose(1, 2), Gf.view(-1, p, n).transpose(0, 1))
+    return dC, dA
 
 
 def _adjoint_torch(H, C, A, g_out):

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ._fused_combo import block_step
+from ._fused_combo import block_step, weight_grads
 
 __all__ = ["PARALLEL_METHODS", "JACOBIAN_MEMORY_LIMIT", "ParallelOptions", "ParallelResult", "affine_scan",
            "check_jacobian_memory", "parallel_combo_states",
@@ -65,7 +65,7 @@ JACOBIAN_MEMORY_LIMIT = 4 * 2**30
 
 
 def check_jacobian_memory(shape: tuple, dtype: torch.dtype, advice: str) -> None:
-    """Raise ``MemoryError`` before a Jacobian stack of ``shape`` over :data:`JACOBIAN_MEMORY_LIMIT` is built."""
+    """Raise ``MemoryError`` before a Jacobian stack of ``shape`` over the limit is built."""
     need = math.prod(shape) * torch.empty((), dtype=dtype).element_size()
     if need > JACOBIAN_MEMORY_LIMIT:
         raise MemoryError(
@@ -312,12 +312,7 @@ class ParallelComboLoop(torch.autograd.Function):
             slope = (H[:, 1:].flip(1) > 0).to(H.dtype)  # relu'(h_t), t = T-1 .. 1, (B, T-1, N)
             Mt = C.T + torch.block_diag(*A).T * slope.unsqueeze(-2)  # M_t^T = C^T + A^T diag(relu'(h_t))
             G[:, :T - 1] = affine_scan(Mt, torch.zeros_like(slope), g_out).flip(1)
-        Hf, Gf = H.reshape(B * T, N), G.reshape(B * T, N)
-        dC = Hf.T @ Gf if ctx.needs_input_grad[1] else None
-        dA = None
-        if ctx.needs_input_grad[2]:
-            R = torch.relu(Hf).view(B * T, p, n).transpose(0, 1)  # (p, BT, n)
-            dA = torch.bmm(R.transpose(1, 2), Gf.view(B * T, p, n).transpose(0, 1))
+        dC, dA = weight_grads(H, G, p, n, ctx.needs_input_grad[1], ctx.needs_input_grad[2])
         return (G if ctx.needs_input_grad[0] else None), dC, dA, None
 
 
