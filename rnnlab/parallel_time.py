@@ -638,7 +638,6 @@ def rate_rnn_jacobian_norm(model: RateRNN, certificate: Certificate) -> float:
     metric and ``<= g sqrt(cond M)`` for ``M = R^2``. The ``T^{-1}`` of unequal ``tau`` adds
     ``|R T^{-1} R^{-1}| / (1 / min tau)`` in the same way; it is 1 for a diagonal metric or one ``tau``.
     """
-    n = model.n
     g = model.phi.d_max
     tau_min = float(np.min(model.tau))
     spread = 1.0
