@@ -39,7 +39,8 @@ from rnnlab import mean_field  # noqa: E402
 from rnnlab.meanfield_targets import mean_field_targets  # noqa: E402
 from rnnlab.models.reservoir import Reservoir  # noqa: E402
 from rnnlab.readout import open_loop_gain, train_readout  # noqa: E402
-from rnnlab.widgets.meanfield import PHIS, mean_field_explorer  # noqa: E402
+from rnnlab.explorers.meanfield import PHIS  # noqa: E402
+from rnnlab.widgets import mean_field_explorer  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "meanfield.md"
 OMEGA = np.geomspace(1e-3, 1e3, 1000)

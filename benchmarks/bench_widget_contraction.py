@@ -33,7 +33,8 @@ from _latency import (  # noqa: E402
 )
 from rnnlab import Activation, RateRNN  # noqa: E402
 from rnnlab.certificates import kozachkov  # noqa: E402
-from rnnlab.widgets import contraction_explorer, fast_criteria  # noqa: E402
+from rnnlab.explorers import fast_criteria
+from rnnlab.widgets import contraction_explorer  # noqa: E402
 
 RANGES = {"w11": (-2.0, 2.0), "w12": (-2.0, 2.0), "w21": (-2.0, 2.0), "w22": (-2.0, 2.0), "g": (0.2, 2.5)}
 STEP = 0.4  # standard deviation of one slider move, relative to a range of 4

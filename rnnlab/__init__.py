@@ -158,7 +158,7 @@ __all__ = [
     "LocalGain",
 ]
 
-_LAZY = ("plots", "widgets", "train")
+_LAZY = ("plots", "explorers", "widgets", "train")
 
 
 def __getattr__(name):

@@ -1,21 +1,21 @@
-"""An :class:`~rnnlab.widgets.Explorer` shown with Panel: native Panel controls and a PNG of its figure.
+"""The Panel front end of an :class:`~rnnlab.explorers.ExplorerSpec`: Panel controls and a PNG of its figure.
 
 :mod:`rnnlab.app` builds its tabs with :class:`ExplorerPanel`; the module docstring there says why
-this rendering path was chosen over ``pn.pane.IPyWidget`` and ``pn.pane.Matplotlib``.
+this rendering path was chosen over ``pn.pane.IPyWidget`` and ``pn.pane.Matplotlib``. Nothing here
+imports ipywidgets: the controls are built from the spec, as the notebook's are.
 """
 
 from __future__ import annotations
 
-import re
+import time
 
-import ipywidgets
 import numpy as np
 import panel as pn
 import param
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from ._compat import set_panel_debounce
-from .widgets.blit import BlitRenderer, encode_png
+from .explorers import Button, Choice, ExplorerSpec, ExplorerState, Slider, Text
+from .explorers.blit import BlitRenderer, render_png
 
 __all__ = ["ExplorerPanel", "panel_control"]
 
@@ -25,227 +25,190 @@ DEBOUNCE_MS = 0
 _LABEL = "label" if "label" in pn.widgets.Widget.param else "name"
 
 
-def _options(widget) -> dict:
-    """The options of a selection widget as ``{label: value}`` (ipywidgets takes labels, pairs or a dict)."""
-    options = widget.options
-    if isinstance(options, dict):
-        return {str(label): value for label, value in options.items()}
-    pairs = [o if isinstance(o, tuple) and len(o) == 2 else (str(o), o) for o in options]
-    return {str(label): value for label, value in pairs}
+def _log_grid(control: Slider) -> dict:
+    """The positions of a log slider, ``{readout: value}``: ``10 ** (log10(min) + k * step)``."""
+    low, high = np.log10(control.min), np.log10(control.max)
+    exponents = np.arange(low, high + control.step / 2, control.step)
+    return {f"{10.0 ** e:.3g}": float(10.0 ** e) for e in exponents}
 
 
-def panel_control(widget):
-    """The Panel widget that stands for one ipywidgets control: same range, step, options and value.
+def _nearest(options, value):
+    """The option of a log slider nearest ``value`` in log scale."""
+    values = np.asarray(options, dtype=float)
+    return options[int(np.argmin(np.abs(np.log(values / value))))]
 
-    Parameters
-    ----------
-    widget : ipywidgets.ValueWidget
-        A ``FloatSlider``, ``FloatLogSlider``, ``IntSlider``, ``Dropdown``, ``Select``,
-        ``RadioButtons``, ``ToggleButtons``, ``SelectionSlider``, ``Checkbox``, ``ToggleButton``,
-        ``FloatText``/``BoundedFloatText``, ``IntText``/``BoundedIntText`` or ``Text``. A slider with
-        ``continuous_update=False`` reports on release in Panel too (bind to ``value_throttled``,
-        as :class:`ExplorerPanel` does).
 
-    Returns
-    -------
-    panel.widgets.Widget
+def panel_control(name: str, control):
+    """The Panel widget of one spec control: same range, step, options, value and label.
 
-    Raises
-    ------
-    TypeError
-        For any other widget type.
+    A :class:`~rnnlab.explorers.Slider` becomes a ``FloatSlider`` (``IntSlider`` when ``integer``; a
+    ``DiscreteSlider`` over the same grid of powers when ``log``, Panel having no log slider), a
+    :class:`~rnnlab.explorers.Choice` a ``Select``, a :class:`~rnnlab.explorers.Text` a ``TextInput``
+    (applied on Enter or blur). A slider with ``live=False`` reports on release: bind to
+    ``value_throttled``, as :class:`ExplorerPanel` does.
 
     Examples
     --------
-    >>> import ipywidgets
-    >>> s = panel_control(ipywidgets.FloatSlider(value=0.5, min=-1.0, max=2.0, step=0.05, description="a"))
+    >>> s = panel_control("a", Slider(0.5, -1.0, 2.0, 0.05))
     >>> type(s).__name__, s.start, s.end, s.step, s.value
     ('FloatSlider', -1.0, 2.0, 0.05, 0.5)
-    >>> panel_control(ipywidgets.Dropdown(options=["tanh", "relu"], value="relu")).options
-    {'tanh': 'tanh', 'relu': 'relu'}
+    >>> panel_control("phi", Choice(("tanh", "relu"), "relu")).options
+    ['tanh', 'relu']
     """
     w = pn.widgets
-    label = {_LABEL: widget.description}
-    # Order matters: FloatLogSlider is not a FloatSlider, BoundedFloatText is a FloatText.
-    if isinstance(widget, ipywidgets.FloatLogSlider):
-        # Panel has no log slider: a discrete slider over the same grid of powers.
-        exponents = np.arange(widget.min, widget.max + widget.step / 2, widget.step)
-        options = {f"{widget.base ** e:.3g}": float(widget.base ** e) for e in exponents}
-        values = np.array(list(options.values()))
-        nearest = list(options.values())[int(np.argmin(np.abs(np.log(values / widget.value))))]
-        return w.DiscreteSlider(**label, options=options, value=nearest)
-    if isinstance(widget, ipywidgets.FloatSlider):
-        decimals = re.fullmatch(r"\.(\d+)f", widget.readout_format or "")  # ".2f" reads "0.00" in Panel
-        places = int(decimals.group(1)) if decimals else 0
-        readout = {"format": "0." + "0" * places} if places else {}
-        return w.FloatSlider(**label, start=widget.min, end=widget.max, step=widget.step, value=widget.value,
+    label = {_LABEL: getattr(control, "label", None) or name}
+    if isinstance(control, Slider):
+        if control.log:
+            options = _log_grid(control)
+            return w.DiscreteSlider(**label, options=options, value=_nearest(list(options.values()), control.value))
+        if control.integer:
+            return w.IntSlider(**label, start=int(control.min), end=int(control.max), step=int(control.step),
+                               value=control.value)
+        readout = {"format": "0." + "0" * control.digits} if control.digits else {}
+        return w.FloatSlider(**label, start=control.min, end=control.max, step=control.step, value=control.value,
                              **readout)
-    if isinstance(widget, ipywidgets.IntSlider):
-        return w.IntSlider(**label, start=widget.min, end=widget.max, step=widget.step, value=widget.value)
-    if isinstance(widget, ipywidgets.SelectionSlider):
-        return w.DiscreteSlider(**label, options=_options(widget), value=widget.value)
-    if isinstance(widget, (ipywidgets.Dropdown, ipywidgets.Select)):
-        return w.Select(**label, options=_options(widget), value=widget.value)
-    if isinstance(widget, (ipywidgets.RadioButtons, ipywidgets.ToggleButtons)):
-        return w.RadioButtonGroup(**label, options=_options(widget), value=widget.value)
-    if isinstance(widget, (ipywidgets.Checkbox, ipywidgets.ToggleButton)):
-        return w.Checkbox(**label, value=widget.value)
-    if isinstance(widget, ipywidgets.BoundedFloatText):
-        return w.FloatInput(**label, value=widget.value, start=widget.min, end=widget.max, step=widget.step)
-    if isinstance(widget, ipywidgets.FloatText):
-        return w.FloatInput(**label, value=widget.value)
-    if isinstance(widget, ipywidgets.BoundedIntText):
-        return w.IntInput(**label, value=widget.value, start=widget.min, end=widget.max, step=widget.step)
-    if isinstance(widget, ipywidgets.IntText):
-        return w.IntInput(**label, value=widget.value)
-    if isinstance(widget, (ipywidgets.Text, ipywidgets.Textarea)):  # both apply on Enter or blur
-        return w.TextInput(**label, value=widget.value)
-    raise TypeError(f"widget must be an ipywidgets slider, selection, checkbox, number or text box; "
-                    f"got {type(widget).__name__} (add its Panel counterpart to panel_control)")
-
-
-def _walk(widget):
-    yield widget
-    for child in getattr(widget, "children", ()):
-        yield from _walk(child)
-
-
-class _PaneCanvas(FigureCanvasAgg):
-    """An off-screen Agg canvas whose ``draw_idle`` hands the figure to a callback instead of drawing.
-
-    The explorer calls ``draw_idle`` once per event; the callback renders once and sends the PNG.
-    """
-
-    def __init__(self, figure, on_draw_idle):
-        super().__init__(figure)
-        self._on_draw_idle = on_draw_idle
-
-    def draw_idle(self, *args, **kwargs):
-        self._on_draw_idle()
+    if isinstance(control, Choice):
+        return w.Select(**label, options=list(control.options), value=control.value)
+    if isinstance(control, Text):
+        return w.TextInput(**label, value=control.value)
+    raise ValueError(f"control {name!r} must be a Slider, Choice or Text, got {type(control).__name__}")
 
 
 class ExplorerPanel:
-    """One explorer as a Panel layout: its controls as Panel widgets, its HTML extras, its figure.
+    """One explorer as a Panel layout: its controls as Panel widgets, its HTML, its figure as a PNG.
 
-    A Panel control sets the explorer's ipywidgets control, which runs the explorer's event
-    (``compute`` then ``draw``); the figure is then rendered once, on an off-screen Agg canvas, and
-    sent to the browser as a PNG (:attr:`figure`). Changes made on the explorer side
-    (``explorer.update``, a slider clipping a value) flow back to the Panel controls.
+    A Panel control runs one event of the explorer's :class:`~rnnlab.explorers.ExplorerState`
+    (``compute``, then the view moves the artists); the figure is then rendered once, on its off-screen
+    Agg canvas, and sent to the browser as a PNG (:attr:`figure`). Values set from this side
+    (:meth:`update`, a value clipped to a slider's range) flow back to the Panel controls.
 
     Parameters
     ----------
-    explorer : rnnlab.widgets.Explorer
-        The explorer; this object owns it from now on (:meth:`close` closes it).
+    spec : ExplorerSpec
+        The explorer (build one per panel: its compute function may keep state).
     dpi : float, optional
         Resolution of the PNG; default the figure's own. The figure is shown at its size in pixels.
     blit : bool
         Redraw only the data artists over a cached background while the axes stay put
-        (:class:`_BlitRenderer`); False renders the whole figure at every event.
+        (:class:`~rnnlab.explorers.blit.BlitRenderer`); False renders the whole figure at every event.
 
     Attributes
     ----------
-    explorer : Explorer
+    state : ExplorerState
     controls : dict of str to panel.widgets.Widget
-        The Panel control of each of the explorer's controls, by name.
-    extras : list of panel.pane.HTML or panel.widgets.Button
-        Mirrors of the explorer's other widgets: HTML (keys, verdict tables) and buttons.
+        The Panel control of each of the spec's controls, by name.
+    outputs : dict of str to panel.pane.HTML
+        The spec's :class:`~rnnlab.explorers.Html` items (keys, verdict tables), by name.
+    buttons : dict of str to panel.widgets.Button
     figure : panel.pane.PNG
         The figure; its ``object`` is the latest PNG.
     layout : panel.Column
-        Controls and extras in a row above the figure, as in the notebook.
+        Controls and side items in a row above the figure, as in the notebook.
     renders : int
         Figures sent so far.
+    latencies : list of float
+        Seconds from each event to its PNG (compute, draw, render, encode).
     """
 
-    def __init__(self, explorer, *, dpi: float | None = None, blit: bool = True):
+    def __init__(self, spec: ExplorerSpec, *, dpi: float | None = None, blit: bool = True):
         if dpi is not None and not (np.isfinite(dpi) and dpi > 0):
             raise ValueError(f"dpi must be a positive number, got {dpi!r}")
-        self.explorer = explorer
-        self.dpi = float(dpi) if dpi is not None else float(explorer.fig.dpi)
+        self.state = ExplorerState(spec)
+        self.dpi = float(dpi) if dpi is not None else float(self.state.fig.dpi)
+        self.state.fig.set_dpi(self.dpi)
         self.renders = 0
+        self.latencies: list[float] = []
         self._syncing = False
-        self._blit = BlitRenderer(explorer.fig) if blit else None
+        self._blit = BlitRenderer(self.state.fig) if blit else None
 
         self.controls = {}
-        for key, control in explorer.controls.items():
-            self.controls[key] = mirror = panel_control(control)
+        for name, control in spec.controls.items():
+            self.controls[name] = widget = panel_control(name, control)
             # Panel waits DEBOUNCE_MS after a change from the browser before processing it (to batch
             # changes); at the default 50 ms that was a third of a key press's latency here. Changes
             # that arrive while an event runs are still merged into one.
-            set_panel_debounce(mirror, DEBOUNCE_MS)
-            # A slider that reports only on release in the notebook does so here too.
-            on_release = not getattr(control, "continuous_update", True) and "value_throttled" in mirror.param
-            mirror.param.watch(self._from_panel(key), "value_throttled" if on_release else "value")
-            control.observe(self._to_panel(key), names="value")
+            set_panel_debounce(widget, DEBOUNCE_MS)
+            on_release = isinstance(control, Slider) and not control.live
+            widget.param.watch(self._from_panel(name), "value_throttled" if on_release else "value")
+        self.outputs = {name: pn.pane.HTML(text) for name, text in self.state.texts.items()}
+        self.buttons = {}
+        for name, item in spec.items(Button).items():
+            self.buttons[name] = button = pn.widgets.Button(**{_LABEL: item.label}, description=item.tooltip or None)
+            button.on_click(lambda event, name=name: self.press(name))
+        rows = [[self.outputs.get(item.name) or self.buttons[item.name] for item in row] for row in spec.side]
+        side = [pn.Row(*row) if len(row) > 1 else row[0] for row in rows]
+        beside = [pn.Column(*side)] if len(side) > 1 else side
 
-        shown = set(map(id, explorer.controls.values()))
-        self.extras = []
-        for widget in _walk(explorer.widget):
-            if id(widget) in shown:
-                continue
-            if isinstance(widget, (ipywidgets.HTML, ipywidgets.HTMLMath, ipywidgets.Label)):
-                pane = pn.pane.HTML(widget.value)
-                widget.observe(lambda change, pane=pane: setattr(pane, "object", change["new"]),
-                               names="value")
-                self.extras.append(pane)
-            elif isinstance(widget, ipywidgets.Button):  # e.g. "recompute now": a click runs its handlers
-                button = pn.widgets.Button(**{_LABEL: widget.description}, description=widget.tooltip or None)
-                button.on_click(lambda event, widget=widget: widget.click())
-                self.extras.append(button)
+        width, height = self.state.fig.canvas.get_width_height()
+        self.figure = pn.pane.PNG(render_png(self.state.fig.canvas, self._blit), width=width, height=height,
+                                  sizing_mode="fixed")
+        grid = pn.GridBox(*self.controls.values(), ncols=spec.columns)
+        self.layout = pn.Column(pn.Row(grid, *beside), self.figure, css_classes=["rnnlab-explorer"])
 
-        explorer.fig.set_dpi(self.dpi)
-        _PaneCanvas(explorer.fig, self.render)
-        width, height = explorer.fig.canvas.get_width_height()
-        self.figure = pn.pane.PNG(self._png(), width=width, height=height, sizing_mode="fixed")
-        grid = pn.GridBox(*self.controls.values(), ncols=self._columns())
-        self.layout = pn.Column(pn.Row(grid, *self.extras), self.figure, css_classes=["rnnlab-explorer"])
+    @property
+    def fig(self):
+        """The explorer's figure."""
+        return self.state.fig
 
-    def _columns(self) -> int:
-        """The explorer's number of control columns, read from its grid (2 if it has none)."""
-        for widget in _walk(self.explorer.widget):
-            if isinstance(widget, ipywidgets.GridBox):
-                found = re.search(r"repeat\((\d+)", widget.layout.grid_template_columns or "")
-                if found:
-                    return int(found.group(1))
-        return 2
+    @property
+    def values(self) -> dict:
+        """The current value of every control, by name."""
+        return dict(self.state.values)
 
-    def _from_panel(self, key):
-        def callback(event):
-            if not self._syncing:
-                self.explorer.controls[key].value = event.new
-        return callback
+    @property
+    def result(self):
+        """The result of the latest ``compute``."""
+        return self.state.result
 
-    def _to_panel(self, key):
-        def callback(change):
-            pane_control, value = self.controls[key], change["new"]
-            if isinstance(pane_control, pn.widgets.DiscreteSlider) and value not in pane_control.values:
-                options = np.asarray(pane_control.values, dtype=float)   # a log slider's grid
-                value = pane_control.values[int(np.argmin(np.abs(np.log(options / value))))]
-            if pane_control.value != value:
-                self._syncing = True
-                try:
-                    pane_control.value = value
-                    if "value_throttled" in pane_control.param:   # Panel keeps it read-only
-                        with param.edit_constant(pane_control):
-                            pane_control.value_throttled = value
-                finally:
-                    self._syncing = False
-        return callback
+    def update(self, **values) -> None:
+        """Set several controls at once, as one event; the Panel controls follow."""
+        values = self.state.coerce(values)
+        self._event(lambda: self.state.set(**values), values)
 
-    def _png(self) -> bytes:
-        """Render the figure once on its Agg canvas (blitting or not) and encode the pixels as PNG."""
-        canvas = self.explorer.fig.canvas
-        if self._blit is not None:
-            self._blit.draw(canvas)
-        else:
-            canvas.draw()
-        return encode_png(canvas.buffer_rgba())
-
-    def render(self) -> None:
-        """Send the figure as it is now to the browser (the explorer calls this after each event)."""
-        self.figure.object = self._png()
-        self.renders += 1
+    def press(self, name: str) -> None:
+        """Press button ``name`` (as a click does): its action, then one event."""
+        if name not in self.buttons:
+            raise ValueError(f"name must be one of the buttons {list(self.buttons)}, got {name!r}")
+        self._event(lambda: self.state.press(name))
 
     def close(self) -> None:
-        """Close the explorer (its widgets and figure)."""
-        self.explorer.close()
+        """Release the figure's artists (the figure is on no pyplot list: nothing else holds it)."""
+        self.state.fig.clear()
+
+    def _from_panel(self, name):
+        def callback(event):
+            if not self._syncing:
+                self._event(lambda: self.state.set(**{name: event.new}), (name,))
+        return callback
+
+    def _event(self, run, names=()) -> None:
+        start = time.perf_counter()
+        run()
+        self._sync_controls(names)
+        for name, text in self.state.texts.items():
+            if self.outputs[name].object != text:
+                self.outputs[name].object = text
+        self.render()
+        self.latencies.append(time.perf_counter() - start)
+
+    def _sync_controls(self, names) -> None:
+        """Show the state's values of the controls ``names`` on their Panel controls (values set by
+        :meth:`update`, a value clipped to its range)."""
+        self._syncing = True
+        try:
+            for name in names:
+                widget, value = self.controls[name], self.state.values[name]
+                if isinstance(widget, pn.widgets.DiscreteSlider) and value not in widget.values:
+                    value = _nearest(widget.values, value)   # a log slider's grid
+                if widget.value != value:
+                    widget.value = value
+                    if "value_throttled" in widget.param:   # Panel keeps it read-only
+                        with param.edit_constant(widget):
+                            widget.value_throttled = value
+        finally:
+            self._syncing = False
+
+    def render(self) -> None:
+        """Render the figure as it is now and send it to the browser."""
+        self.figure.object = render_png(self.state.fig.canvas, self._blit)
+        self.renders += 1

@@ -7,19 +7,21 @@ trained reservoir. Start it with ``make app``, or::
     panel serve rnnlab/app.py --show          # or: python -m rnnlab.app --show
 
 Each browser session gets its own explorers (one figure per tab); they are closed when the session
-ends. The tabs are :data:`EXPLORERS`, one line per explorer factory.
+ends. The tabs are :data:`EXPLORERS`, one line per explorer spec (:mod:`rnnlab.explorers`): the
+notebooks show the same specs with ipywidgets (:mod:`rnnlab.widgets`), and nothing here imports
+ipywidgets.
 
 How it renders, and why
 -----------------------
-Each tab is an :class:`~rnnlab._app_panel.ExplorerPanel`: Panel's own widgets, generated from the
-explorer's ipywidgets controls (same ranges, steps, options), drive those controls from the
-server; the explorer computes and moves its artists exactly as in a notebook; the figure is then
-rendered once on an off-screen Agg canvas and sent as a PNG (zlib level 1) to a ``pn.pane.PNG``.
+Each tab is an :class:`~rnnlab._app_panel.ExplorerPanel`: Panel's own widgets, built from the
+spec's controls (the same ranges, steps and options as the notebook's ipywidgets), run the spec's
+events on the server; the explorer computes and moves its artists exactly as in a notebook; the
+figure is then rendered once on an off-screen Agg canvas (no pyplot) and sent as a PNG (zlib level 1)
+to a ``pn.pane.PNG``.
 The render blits: only the data artists are drawn over a cached background of axes, ticks and
 labels, which is redrawn only for an axes whose limits or labels changed (text is most of a
 render). Panel's 50 ms debounce of changes from the browser is turned off for these controls.
-The explorer's HTML keys and tables are mirrored into ``pn.pane.HTML``, its buttons into Panel
-buttons.
+The spec's HTML keys and tables are ``pn.pane.HTML``, its buttons Panel buttons.
 
 The alternatives, and what was measured against them on the 2-core test machine:
 
@@ -40,10 +42,10 @@ Examples
 ['Phase portraits', 'Certificates', 'ORGaNICs circuit', 'Normalization', 'Mean field and Nyquist',
  'Parallel in time']
 >>> certificates = app.panel("Certificates")        # built on first use, as when its tab opens
->>> any(c.holds for c in certificates.explorer.result[1])  # it opens on a certified network
+>>> any(c.holds for c in certificates.result[1])    # it opens on a certified network
 True
 >>> certificates.controls["w11"].value = 0.0          # as a user moving the slider
->>> certificates.explorer.values["w11"]
+>>> certificates.values["w11"]
 0.0
 >>> app.close()
 """
@@ -53,26 +55,25 @@ from __future__ import annotations
 import argparse
 import functools
 
-import matplotlib.pyplot as plt
 import panel as pn
 
 # Absolute imports: `panel serve rnnlab/app.py` runs this file as a script, outside the package.
-from rnnlab import widgets
+from rnnlab import explorers
 from rnnlab._app_panel import ExplorerPanel
 
 __all__ = ["EXPLORERS", "App", "build_app", "main"]
 
-#: The tabs of the app in order: title -> explorer factory, a callable with no required argument that
-#: returns an :class:`~rnnlab.widgets.Explorer`. Adding an explorer to the app is one line here.
+#: The tabs of the app in order: title -> spec factory, a callable with no required argument that
+#: returns an :class:`~rnnlab.explorers.ExplorerSpec`. Adding an explorer to the app is one line here.
 EXPLORERS = {
-    "Phase portraits": widgets.rate_rnn_explorer,
+    "Phase portraits": explorers.rate_rnn_spec,
     # Open on a network that Theorem 1 certifies (notebook 02's "mixed signs"), so a first look shows a
     # certificate and its unit ball rather than a table of failures.
-    "Certificates": functools.partial(widgets.contraction_explorer, W=((0.3, -0.8), (0.6, 0.2))),
-    "ORGaNICs circuit": widgets.circuit_explorer,
-    "Normalization": widgets.normalization_explorer,
-    "Mean field and Nyquist": widgets.mean_field_explorer,
-    "Parallel in time": widgets.parallel_time_explorer,
+    "Certificates": functools.partial(explorers.contraction_spec, W=((0.3, -0.8), (0.6, 0.2))),
+    "ORGaNICs circuit": explorers.circuit_spec,
+    "Normalization": explorers.normalization_spec,
+    "Mean field and Nyquist": explorers.mean_field_spec,
+    "Parallel in time": explorers.parallel_time_spec,
 }
 
 
@@ -85,7 +86,7 @@ class App:
     Parameters
     ----------
     explorers : dict of str to callable
-        Tab title -> explorer factory.
+        Tab title -> spec factory.
     dpi : float, optional
         Resolution of the figures; default each figure's own.
 
@@ -115,8 +116,7 @@ class App:
         if title not in self.factories:
             raise ValueError(f"title must be one of {list(self.factories)}, got {title!r}")
         if title not in self.panels:
-            with plt.ioff():
-                self.panels[title] = ExplorerPanel(self.factories[title](), dpi=self.dpi)
+            self.panels[title] = ExplorerPanel(self.factories[title](), dpi=self.dpi)
             self._slots[title].objects = [self.panels[title].layout]
         return self.panels[title]
 
@@ -132,7 +132,7 @@ def build_app(explorers: dict | None = None, *, dpi: float | None = None) -> App
     Parameters
     ----------
     explorers : dict of str to callable, optional
-        Tab title -> factory returning an ``Explorer``; default :data:`EXPLORERS`.
+        Tab title -> factory returning an ``ExplorerSpec``; default :data:`EXPLORERS`.
     dpi : float, optional
         Resolution of the figures; default each figure's own.
 
@@ -145,7 +145,7 @@ def build_app(explorers: dict | None = None, *, dpi: float | None = None) -> App
         raise ValueError("explorers must name at least one explorer factory")
     for title, factory in explorers.items():
         if not callable(factory):
-            raise TypeError(f"explorers[{title!r}] must be a callable returning an Explorer, "
+            raise TypeError(f"explorers[{title!r}] must be a callable returning an ExplorerSpec, "
                             f"got {type(factory).__name__}")
     return App(explorers, dpi=dpi)
 

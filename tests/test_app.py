@@ -1,4 +1,4 @@
-"""rnnlab.app, built in-process: tabs, Panel controls bound to the explorers both ways, the figure PNG.
+"""rnnlab.app, built in-process: tabs, Panel controls built from the explorer specs, the figure PNG.
 
 The same app in a real browser is tested in ``tests/browser/test_panel_app.py``.
 """
@@ -6,10 +6,10 @@ The same app in a real browser is tested in ``tests/browser/test_panel_app.py``.
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 
-import ipywidgets
 import numpy as np
 import param
 import pytest
@@ -17,10 +17,10 @@ from hypothesis import given, strategies as st
 from matplotlib.quiver import Quiver
 from PIL import Image
 
-from rnnlab._app_panel import ExplorerPanel, panel_control
+from rnnlab._app_panel import _LABEL, ExplorerPanel, panel_control
 from rnnlab.app import EXPLORERS, build_app
-from rnnlab.widgets import (contraction_explorer, mean_field_explorer, normalization_explorer,
-                            rate_rnn_explorer)
+from rnnlab.explorers import (Choice, Slider, Text, contraction_spec, mean_field_spec, normalization_spec,
+                              rate_rnn_spec)
 
 
 @pytest.fixture(scope="module")
@@ -43,25 +43,24 @@ def test_one_tab_per_registered_explorer_built_when_first_shown(app):
     assert title in app.panels
     assert app.tabs.objects[2].objects == [app.panels[title].layout]
     for title, panel in app.panels.items():
-        assert set(panel.controls) == set(panel.explorer.controls), title
+        assert list(panel.controls) == list(panel.state.spec.controls), title
     with pytest.raises(ValueError, match="title"):
         app.panel("No such tab")
 
 
-def test_controls_keep_the_explorers_ranges_steps_and_values(app):
+def test_controls_keep_the_specs_ranges_steps_and_values(app):
     for panel in app.panels.values():
-        for name, control in panel.explorer.controls.items():
-            mirror = panel.controls[name]
-            assert mirror.value == control.value
-            if isinstance(control, ipywidgets.FloatSlider):
-                assert (mirror.start, mirror.end, mirror.step) == (control.min, control.max, control.step)
-            if isinstance(control, ipywidgets.Dropdown):
-                assert list(mirror.options.values()) == list(control.options)
+        for name, control in panel.state.spec.controls.items():
+            widget = panel.controls[name]
+            assert widget.value == panel.values[name]
+            if isinstance(control, Slider) and not control.log:
+                assert (widget.start, widget.end, widget.step) == (control.min, control.max, control.step)
+            if isinstance(control, Choice):
+                assert list(widget.options) == list(control.options)
 
 
 def test_moving_a_panel_slider_recomputes_and_sends_one_new_figure(app):
-    panel = app.panels["Phase portraits"]
-    ex = panel.explorer
+    panel = ex = app.panels["Phase portraits"]
     quiver = next(c for c in ex.fig.axes[0].collections if isinstance(c, Quiver))
     before_png, before_renders, before_events = _png(panel), panel.renders, len(ex.latencies)
     before_arrows = np.array(quiver.U).copy()
@@ -82,24 +81,28 @@ def test_moving_a_panel_slider_recomputes_and_sends_one_new_figure(app):
     assert (after != before_png).any(axis=-1).mean() > 0.01
     # The key beside the figure follows: it counts the new fixed points.
     n = len(ex.result.fixed_points)
-    assert f"{n} fixed point" in panel.extras[0].object
+    assert f"{n} fixed point" in panel.outputs["key"].object
 
 
-def test_the_explorer_side_flows_back_to_the_panel_controls(app):
+def test_values_set_on_the_server_flow_to_the_panel_controls(app):
     panel = app.panel("Certificates")
     renders = panel.renders
-    panel.explorer.update(w11=0.0, w12=0.2, w21=0.2, w22=0.0)
-    assert [panel.controls[k].value for k in ("w11", "w12", "w21", "w22")] == [0.0, 0.2, 0.2, 0.0]
-    assert panel.renders == renders + 1   # the echo back to Panel sets off no further event
-    # The verdict table is mirrored: small symmetric W contracts at rate 1 - g |W|_2 = 0.8.
-    assert "contracting at rate 0.800" in panel.extras[0].object
+    panel.update(w11=0.0, w12=0.2, w21=0.2, w22=9.0)   # w22 beyond the slider: clipped to 3
+    assert [panel.controls[k].value for k in ("w11", "w12", "w21", "w22")] == [0.0, 0.2, 0.2, 3.0]
+    assert panel.values["w22"] == 3.0
+    assert panel.renders == renders + 1   # the echo to the Panel controls sets off no further event
+    panel.update(w22=0.0)
+    # The verdict table follows: small symmetric W contracts at rate 1 - g |W|_2 = 0.8.
+    assert "contracting at rate 0.800" in panel.outputs["table"].object
     panel.controls["phi"].value = "relu"
-    assert panel.explorer.values["phi"] == "relu"
+    assert panel.values["phi"] == "relu"
+    with pytest.raises(ValueError, match="unknown controls"):
+        panel.update(w33=1.0)
 
 
 def test_text_boxes_release_only_sliders_buttons_and_log_sliders_keep_their_behaviour():
-    panel = ExplorerPanel(mean_field_explorer(N=60))
-    ex, events = panel.explorer, len(panel.explorer.latencies)
+    panel = ex = ExplorerPanel(mean_field_spec(N=60))
+    events = len(panel.latencies)
     panel.controls["others"].value = "1.0"            # a text box applies on Enter
     assert ex.values["others"] == "1.0" and len(ex.latencies) == events + 1
     panel.controls["N"].value = 70                    # dragging the N slider: no event yet...
@@ -107,20 +110,19 @@ def test_text_boxes_release_only_sliders_buttons_and_log_sliders_keep_their_beha
     with param.edit_constant(panel.controls["N"]):
         panel.controls["N"].value_throttled = 70      # ...releasing it: one event
     assert ex.values["N"] == 70 and len(ex.latencies) == events + 2
-    (button,) = [extra for extra in panel.extras if type(extra).__name__ == "Button"]
-    button.clicks += 1                                # "finite N": recompute now, one event
+    panel.buttons["finite"].clicks += 1                                # "finite N": recompute now, one event
     assert len(ex.latencies) == events + 3 and ex.result.finite_current
     panel.close()
 
-    panel = ExplorerPanel(normalization_explorer())
-    panel.explorer.update(contrast=0.3)               # off the log slider's grid of 10^(k/20)
+    panel = ExplorerPanel(normalization_spec())
+    panel.update(contrast=0.3)               # off the log slider's grid of 10^(k/20)
     assert panel.controls["contrast"].value == pytest.approx(10 ** -0.5)
     panel.close()
 
 
 def test_the_png_has_the_figure_size_at_the_chosen_dpi():
-    panel = ExplorerPanel(contraction_explorer(), dpi=50)
-    width, height = panel.explorer.fig.get_size_inches() * 50
+    panel = ExplorerPanel(contraction_spec(), dpi=50)
+    width, height = panel.fig.get_size_inches() * 50
     assert _png(panel).shape[:2] == (round(height), round(width))
     assert (panel.figure.width, panel.figure.height) == (round(width), round(height))
     panel.close()
@@ -129,28 +131,32 @@ def test_the_png_has_the_figure_size_at_the_chosen_dpi():
 @given(lo=st.floats(-10, 10), span=st.floats(0.5, 20), step=st.sampled_from([0.01, 0.05, 0.1, 0.5]),
        at=st.floats(0, 1))
 def test_float_sliders_map_to_the_same_range_step_and_value(lo, span, step, at):
-    slider = ipywidgets.FloatSlider(min=lo, max=lo + span, step=step, value=lo + at * span, description="x")
-    mirror = panel_control(slider)
-    assert (mirror.start, mirror.end, mirror.step) == (slider.min, slider.max, slider.step)
-    assert mirror.value == slider.value
+    slider = Slider(lo + at * span, lo, lo + span, step)
+    widget = panel_control("x", slider)
+    assert (widget.start, widget.end, widget.step) == (slider.min, slider.max, slider.step)
+    assert widget.value == slider.value and getattr(widget, _LABEL) == "x"
 
 
 def test_other_controls_map_to_their_counterparts():
-    ints = panel_control(ipywidgets.IntSlider(value=3, min=1, max=9, step=2))
-    assert (ints.start, ints.end, ints.step, ints.value) == (1, 9, 2, 3)
-    pairs = panel_control(ipywidgets.Dropdown(options=[("one", 1), ("two", 2)], value=2))
-    assert pairs.options == {"one": 1, "two": 2} and pairs.value == 2
-    log = panel_control(ipywidgets.FloatLogSlider(value=0.09, base=10, min=-2, max=1, step=0.5))
+    ints = panel_control("n", Slider(3, 1, 9, 2, integer=True))
+    assert type(ints).__name__ == "IntSlider" and (ints.start, ints.end, ints.step, ints.value) == (1, 9, 2, 3)
+    choice = panel_control("phi", Choice(("one", "two"), "two", label="activation"))
+    assert choice.options == ["one", "two"] and choice.value == "two" and getattr(choice, _LABEL) == "activation"
+    log = panel_control("c", Slider(0.09, 0.01, 10.0, 0.5, log=True))
     np.testing.assert_allclose(list(log.options.values()), 10.0 ** np.arange(-2, 1.01, 0.5))
     assert log.value == pytest.approx(0.1)    # the grid point nearest 0.09 in log scale
-    assert panel_control(ipywidgets.Checkbox(value=True)).value is True
+    assert panel_control("t", Text("1, 2")).value == "1, 2"
 
 
 def test_unsupported_controls_and_bad_arguments_are_refused():
-    with pytest.raises(TypeError, match="ColorPicker"):
-        panel_control(ipywidgets.ColorPicker())
+    with pytest.raises(ValueError, match="'colour'"):
+        panel_control("colour", object())
     with pytest.raises(ValueError, match="dpi"):
-        ExplorerPanel(contraction_explorer(), dpi=-1)
+        ExplorerPanel(contraction_spec(), dpi=-1)
+    with pytest.raises(ValueError, match="spec"):
+        ExplorerPanel(contraction_spec)
+    with pytest.raises(ValueError, match="buttons"):
+        ExplorerPanel(contraction_spec()).press("finite")
     with pytest.raises(ValueError, match="explorers"):
         build_app({})
     with pytest.raises(TypeError, match="Broken"):
@@ -163,14 +169,31 @@ def test_import_rnnlab_and_its_widgets_do_not_import_panel():
     assert out.stdout.split() == ["False", "False"]
 
 
-@pytest.mark.parametrize("factory", [rate_rnn_explorer, contraction_explorer])
+def test_the_app_with_every_tab_built_and_used_never_imports_ipywidgets():
+    probe = """
+import sys
+from rnnlab.app import build_app
+app = build_app()
+for title in app:
+    panel = app.panel(title)
+    name, control = next(iter(panel.state.spec.controls.items()))
+    panel.update(**{name: control.value})
+app.close()
+print('ipywidgets' in sys.modules, 'ipympl' in sys.modules, len(app.panels))
+"""
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         env={**os.environ, "MPLBACKEND": "agg"})
+    assert out.stdout.split() == ["False", "False", str(len(EXPLORERS))]
+
+
+@pytest.mark.parametrize("factory", [rate_rnn_spec, contraction_spec])
 def test_blitting_gives_the_full_draw_but_at_the_spines(factory):
     """Same events with and without blitting: the pixels agree except on the axes' edges, where the
     data artists drawn last cover the spines (the rate-RNN figure's eigenvalue axes rescale at each
     event, so its background is redrawn by axes; the contraction figure's never changes)."""
     blitted, full = ExplorerPanel(factory(), blit=True), ExplorerPanel(factory(), blit=False)
     events = [("w11", 0.3), ("w12", -1.2), ("g", 2.0), ("w22", -0.4)]
-    limits = lambda: [(ax.get_xlim(), ax.get_ylim()) for ax in full.explorer.fig.axes]  # noqa: E731
+    limits = lambda: [(ax.get_xlim(), ax.get_ylim()) for ax in full.fig.axes]  # noqa: E731
     rescaled = 0   # events that moved some axes' limits: each costs the blitter one axes redraw
     for name, value in events:
         before = limits()
@@ -181,7 +204,7 @@ def test_blitting_gives_the_full_draw_but_at_the_spines(factory):
         ys, xs = np.nonzero((a != b).any(axis=-1))
         height = a.shape[0]
         near_edge = np.zeros(len(xs), dtype=bool)
-        for ax in full.explorer.fig.axes:
+        for ax in full.fig.axes:
             box = ax.get_window_extent()
             x0, x1, y0, y1 = box.x0, box.x1, height - box.y1, height - box.y0   # rows from the top
             inside = (xs >= x0 - 3) & (xs <= x1 + 3) & (ys >= y0 - 3) & (ys <= y1 + 3)
@@ -193,6 +216,6 @@ def test_blitting_gives_the_full_draw_but_at_the_spines(factory):
     renderer = blitted._blit
     assert renderer.full_draws == 1
     assert renderer.axes_draws == rescaled
-    assert (rescaled > 0) == (factory is rate_rnn_explorer)
+    assert (rescaled > 0) == (factory is rate_rnn_spec)
     blitted.close()
     full.close()

@@ -11,29 +11,32 @@ ipywidgets = pytest.importorskip("ipywidgets")
 pytest.importorskip("panel")
 matplotlib.use("Agg")
 
-from rnnlab import widgets  # noqa: E402
+from rnnlab import explorers, widgets  # noqa: E402
 from rnnlab.app import EXPLORERS  # noqa: E402
-from rnnlab.widgets.meanfield import mean_field_explorer  # noqa: E402
+from rnnlab.explorers import ExplorerState, mean_field_spec  # noqa: E402
+from rnnlab.widgets import mean_field_explorer  # noqa: E402
 
 
 # Smaller than the app's defaults where a build costs seconds; the figures' axes are the same.
-SMALL = {mean_field_explorer: dict(N=60, n_omega=120)}
+SMALL = {mean_field_spec: dict(N=60, n_omega=120)}
 
 
 def _factory_function(factory):
     return factory.func if isinstance(factory, functools.partial) else factory
 
 
-def test_every_explorer_of_rnnlab_widgets_is_registered_in_the_app():
-    public = {name for name in widgets.__all__ if name.endswith("_explorer")}
+def test_every_explorer_spec_is_registered_in_the_app_and_shown_in_the_notebooks():
+    specs = {name for name in explorers.__all__ if name.endswith("_spec")}
     registered = {_factory_function(factory).__name__ for factory in EXPLORERS.values()}
-    assert public == registered
+    notebook = {getattr(widgets, name).spec.__name__ for name in widgets.__all__ if name.endswith("_explorer")}
+    assert specs == registered == notebook
 
 
 @pytest.mark.parametrize("title", list(EXPLORERS))
 def test_every_axes_of_every_registered_explorer_has_a_title_and_axis_labels(title):
     factory = EXPLORERS[title]
-    explorer = factory(**SMALL.get(_factory_function(factory), {}))
+    explorer = ExplorerState(factory(**SMALL.get(_factory_function(factory), {})))
+    explorer.fig.canvas.draw()   # as a front end shows it
     try:
         assert explorer.fig.axes, title
         for k, ax in enumerate(explorer.fig.axes):
@@ -47,7 +50,7 @@ def test_every_axes_of_every_registered_explorer_has_a_title_and_axis_labels(tit
                 extent = text.get_window_extent(explorer.fig.canvas.get_renderer())
                 assert text.get_visible() and box.contains(*extent.min) and box.contains(*extent.max), where
     finally:
-        explorer.close()
+        explorer.fig.clear()
 
 
 def _data_points(ax) -> np.ndarray:
@@ -81,17 +84,17 @@ def test_the_mean_field_window_holds_every_curve_and_stays_put_for_small_moves()
 def test_the_finite_n_button_is_explained_by_a_tooltip_and_a_caption():
     ex = mean_field_explorer(N=60, n_omega=120)
     try:
-        tooltip = ex.finite_button.tooltip
+        tooltip = ex.buttons["finite"].tooltip
         assert "eigendecomposition" in tooltip and "N" in tooltip
         captions = [w.value for w in _walk(ex.widget) if isinstance(w, ipywidgets.HTML)
                     and "Rivkind" in w.value]
         assert len(captions) == 1 and "eigendecomposition" in captions[0] and "&infin;" in captions[0]
         from rnnlab._app_panel import ExplorerPanel
 
-        app_tab = ExplorerPanel(ex)   # the app's tab shows both: the tooltip on its button, the caption
-        button = [e for e in app_tab.extras if type(e).__name__ == "Button"]
-        assert [b.description for b in button] == [tooltip]
-        assert sum(getattr(e, "object", None) == captions[0] for e in app_tab.extras) == 1
+        # The app's tab shows both: the tooltip on its button, the caption beside it.
+        app_tab = ExplorerPanel(mean_field_spec(N=60, n_omega=120))
+        assert [b.description for b in app_tab.buttons.values()] == [tooltip]
+        assert [pane.object for pane in app_tab.outputs.values()].count(captions[0]) == 1
     finally:
         ex.close()
 
@@ -106,7 +109,7 @@ def _walk(widget):
 def test_pinned_labels_sit_where_matplotlibs_placement_puts_them_at_any_dpi(ylabels):
     import matplotlib.pyplot as plt
 
-    from rnnlab.widgets._labels import pin_labels
+    from rnnlab.explorers.figure import pin_labels
 
     def figure():
         fig, axes = plt.subplots(1, 2, figsize=(6.0, 3.0), layout="constrained")

@@ -4,10 +4,11 @@
   later and may go anywhere);
 * the models at the bottom: ``rnnlab/models`` imports only itself and the foundation modules
   (argument checks, activations, weight initialisers), which import only each other;
-* torch only under ``rnnlab/train``, matplotlib and the notebook/app front ends only under
-  ``rnnlab/plots``, ``rnnlab/widgets``, ``rnnlab/app.py`` and ``rnnlab/_app_panel.py``, anywhere in
-  a file, function-local imports included, but for the few function-local ones in
-  ``LOCAL_EXCEPTIONS``, each with its reason;
+* torch only under ``rnnlab/train``; matplotlib only under ``rnnlab/plots``, ``rnnlab/explorers``
+  (the framework-neutral explorer specs) and the two front ends; ipywidgets and ipympl only in the
+  notebook front end ``rnnlab/widgets``, Panel and Bokeh only in the app (``rnnlab/app.py``,
+  ``rnnlab/_app_panel.py``): anywhere in a file, function-local imports included, but for the few
+  function-local ones in ``LOCAL_EXCEPTIONS``, each with its reason;
 * public seams: no module imports a private name (``_x``) of another module, and a private module
   (``_x.py``) is imported only from inside its own package.
 """
@@ -22,13 +23,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "rnnlab"
 FOUNDATION = {"rnnlab.checks", "rnnlab.activations", "rnnlab.weights"}
-FRONT_ENDS = ("matplotlib", "ipywidgets", "ipympl", "panel", "bokeh")
+NOTEBOOK, APP = ("rnnlab.widgets",), ("rnnlab.app", "rnnlab._app_panel")
+# Where each front-end library may be imported.
+FRONT_ENDS = {
+    "matplotlib": ("rnnlab.plots", "rnnlab.explorers", *NOTEBOOK, *APP),
+    "ipywidgets": NOTEBOOK,
+    "ipympl": NOTEBOOK,
+    "panel": APP,
+    "bokeh": APP,
+}
 # function-local imports outside the edge, each with its reason
 LOCAL_EXCEPTIONS = {
     ("torch", "rnnlab.environment"): "reports the torch version and GPU when asked",
     ("matplotlib", "rnnlab.train._loop_live"): "the training loop's live loss plot, drawn only when asked",
 }
-MAY_PLOT = ("rnnlab.plots", "rnnlab.widgets", "rnnlab.app", "rnnlab._app_panel")
 
 
 def _module_name(path: Path) -> str:
@@ -177,7 +185,7 @@ def test_models_sit_at_the_bottom():
 
 
 @pytest.mark.parametrize("library, allowed",
-                         [("torch", ("rnnlab.train",)), *((lib, MAY_PLOT) for lib in FRONT_ENDS)])
+                         [("torch", ("rnnlab.train",)), *FRONT_ENDS.items()])
 def test_heavy_libraries_stay_at_the_edge(library, allowed):
     wrong = [f"{name}:{imp.line}" for name, imps in IMPORTS.items() for imp in imps
              if _within(imp.module, library) and not any(_within(name, a) for a in allowed)

@@ -272,7 +272,7 @@ def test_a_live_spectrum_window_always_holds_the_spectrum_and_is_never_too_loose
     window would, is at most 2.25 (1.5 squared) times the tight window, and keeps its edges on the
     ladder."""
     from rnnlab.plots.artists import LADDER as _LADDER, tight_eigenvalue_edges as _tight_eigenvalue_edges
-    from rnnlab.widgets.explorer import _eigenvalue_window
+    from rnnlab.explorers.figure import eigenvalue_window as _eigenvalue_window
 
     window = None
     for move in [0.0, *moves]:
@@ -291,7 +291,7 @@ def test_a_live_spectrum_window_ignores_a_nudge_back_and_forth_across_a_step():
     each way, as a user does) changes the window once, not at every event; a fresh window each time
     would change it at every crossing."""
     from rnnlab.plots.artists import eigenvalue_limits as _eigenvalue_limits
-    from rnnlab.widgets.explorer import _eigenvalue_window
+    from rnnlab.explorers.figure import eigenvalue_window as _eigenvalue_window
 
     # The right edge is 0.12 * span past the largest real part; it crosses the 1.5 step of the
     # ladder as that part goes from 1.2 to 1.27.
@@ -309,7 +309,7 @@ def test_a_live_spectrum_window_ignores_a_nudge_back_and_forth_across_a_step():
 def test_a_live_spectrum_window_is_replaced_once_far_too_loose():
     """Eigenvalues that shrink to a third of their spread get a fresh, tighter window."""
     from rnnlab.plots.artists import eigenvalue_limits as _eigenvalue_limits
-    from rnnlab.widgets.explorer import _eigenvalue_window
+    from rnnlab.explorers.figure import eigenvalue_window as _eigenvalue_window
 
     wide = _eigenvalue_window(np.array([6.0, -9.0]))
     narrow = np.array([2.0, -3.0])

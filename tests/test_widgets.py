@@ -1,5 +1,6 @@
 """rnnlab.widgets: one compute per event, artists moved in place, and the data shown are rnnlab's."""
 
+import dataclasses
 import importlib.util
 import os
 import subprocess
@@ -17,18 +18,12 @@ from matplotlib.quiver import Quiver  # noqa: E402
 
 import rnnlab  # noqa: E402
 from rnnlab import plots  # noqa: E402
+from rnnlab.explorers import ExplorerSpec, Slider, rate_rnn_spec  # noqa: E402
 from rnnlab.widgets import Explorer, rate_rnn_explorer  # noqa: E402
 
 # Small settings keep the tests quick; the same ones go to the reference phase_portrait.
 PORTRAIT = dict(xlim=(-2.5, 2.5), ylim=(-2.5, 2.5), n_grid=11, n_nullcline=81, n_starts=6)
 
-
-
-@pytest.fixture
-def explorer():
-    ex = rate_rnn_explorer(**PORTRAIT)
-    yield ex
-    ex.close()
 
 
 def count_calls(function):
@@ -38,6 +33,22 @@ def count_calls(function):
 
     counted.calls = 0
     return counted
+
+
+def counted(spec: ExplorerSpec) -> ExplorerSpec:
+    """``spec`` with its compute calls counted (``spec.compute.calls``)."""
+    return dataclasses.replace(spec, compute=count_calls(spec.compute))
+
+
+def computes(ex) -> int:
+    return ex.state.spec.compute.calls
+
+
+@pytest.fixture
+def explorer():
+    ex = Explorer(counted(rate_rnn_spec(**PORTRAIT)))
+    yield ex
+    ex.close()
 
 
 def model_of(values) -> rnnlab.RateRNN:
@@ -68,50 +79,63 @@ def artists(ex) -> list:
 # ---- the generic Explorer ----
 
 
+class LineView:
+    """A view of one line, counting its draws."""
+
+    def __init__(self, fig, result):
+        (self.line,) = fig.subplots().plot([0.0, 1.0], result)
+        self.draws = 0
+
+    def draw(self, result):
+        self.line.set_ydata(result)
+        self.draws += 1
+
+
 def make_line_explorer():
-    fig, ax = plt.subplots()
-    (line,) = ax.plot([0.0, 1.0], [0.0, 0.0])
-    compute = count_calls(lambda a, b: [a, b])
-    draw = count_calls(lambda y: line.set_ydata(y))
-    controls = {
-        "a": ipywidgets.FloatSlider(value=0.0, min=-1.0, max=1.0),
-        "b": ipywidgets.FloatSlider(value=0.0, min=-1.0, max=1.0),
-    }
-    return Explorer(controls, compute, draw, fig), line
+    controls = {"a": Slider(0.0, -1.0, 1.0, 0.1), "b": Slider(0.0, -1.0, 1.0, 0.1)}
+    ex = Explorer(counted(ExplorerSpec(controls, lambda a, b: [a, b], LineView)))
+    return ex, ex.state.view.line
 
 
 def test_explorer_renders_once_at_start_then_once_per_event():
     ex, line = make_line_explorer()
-    assert ex.compute.calls == ex.draw.calls == 1 and ex.latencies == []
+    assert computes(ex) == ex.state.view.draws == 1 and ex.latencies == []
     ex.controls["a"].value = 0.25
-    assert ex.compute.calls == ex.draw.calls == 2
+    assert computes(ex) == ex.state.view.draws == 2
     assert list(line.get_ydata()) == [0.25, 0.0] and ex.result == [0.25, 0.0]
     ex.update(a=-0.5, b=0.75)  # two controls, one event
-    assert ex.compute.calls == 3
+    assert computes(ex) == 3
     assert list(line.get_ydata()) == [-0.5, 0.75]
     assert len(ex.latencies) == 2 and all(t > 0 for t in ex.latencies)
     ex.controls["a"].value = -0.5  # not a change: no event
-    assert ex.compute.calls == 3
+    assert computes(ex) == 3
+    ex.update(a=5.0)  # clipped to the slider's range, in the state and on the widget alike
+    assert ex.values["a"] == ex.controls["a"].value == 1.0 and ex.result == [1.0, 0.75]
 
 
 def test_explorer_update_refuses_unknown_controls_and_close_detaches():
     ex, _ = make_line_explorer()
     with pytest.raises(ValueError, match="unknown controls"):
         ex.update(c=1.0)
-    assert ex.compute.calls == 1
+    with pytest.raises(ValueError, match="'a'"):
+        ex.update(a="high")
+    assert computes(ex) == 1
     ex.close()
     ex.controls["a"].value = 0.5
-    assert ex.compute.calls == 1
+    assert computes(ex) == 1
 
 
 def test_explorer_checks_its_arguments():
-    fig = plt.figure()
     with pytest.raises(ValueError, match="controls"):
-        Explorer({}, lambda: 0, lambda r: None, fig)
+        ExplorerSpec({}, lambda: 0, LineView)
     with pytest.raises(ValueError, match=r"controls\['a'\]"):
-        Explorer({"a": 1.0}, lambda a: 0, lambda r: None, fig)
+        ExplorerSpec({"a": 1.0}, lambda a: 0, LineView)
+    with pytest.raises(ValueError, match=r"controls\['a'\]"):
+        ExplorerSpec({"a": ipywidgets.FloatSlider()}, lambda a: 0, LineView)
     with pytest.raises(ValueError, match="callables"):
-        Explorer({"a": ipywidgets.FloatSlider()}, None, lambda r: None, fig)
+        ExplorerSpec({"a": Slider(0.0, -1.0, 1.0, 0.1)}, None, LineView)
+    with pytest.raises(ValueError, match="spec"):
+        Explorer({"a": Slider(0.0, -1.0, 1.0, 0.1)})
 
 
 def test_explorer_widget_holds_the_controls_and_a_view_of_the_figure():
@@ -126,7 +150,7 @@ def test_explorer_widget_holds_the_controls_and_a_view_of_the_figure():
 
 
 def test_a_slider_event_recomputes_once_and_moves_the_same_artists(explorer):
-    explorer.compute = count_calls(explorer.compute)
+    calls = computes(explorer)
     before = artists(explorer)
     ax_phase, ax_eig = axes_of(explorer)
     (quiver,) = [c for c in ax_phase.collections if isinstance(c, Quiver)]
@@ -135,7 +159,7 @@ def test_a_slider_event_recomputes_once_and_moves_the_same_artists(explorer):
     image_before = np.asarray(explorer.fig.canvas.buffer_rgba()).copy()
 
     explorer.controls["w11"].value = 0.5
-    assert explorer.compute.calls == 1
+    assert computes(explorer) == calls + 1
     assert artists(explorer) == before  # the same objects, in the same order: nothing new
     assert all(a is b for a, b in zip(artists(explorer), before))
     assert not np.allclose(quiver.U, U_before)  # ... with new data
@@ -206,9 +230,9 @@ def test_the_gain_g_scales_the_slope(explorer):
 def test_changing_the_nonlinearity(explorer):
     explorer.update(w11=2.0, w12=0.0, w21=0.0, w22=2.0, u1=0.5, u2=0.5)
     tanh_fps = explorer.result.fixed_points
-    explorer.compute = count_calls(explorer.compute)
+    calls = computes(explorer)
     explorer.controls["phi"].value = "relu"
-    assert explorer.compute.calls == 1
+    assert computes(explorer) == calls + 1
     model = model_of(explorer.values)
     assert model.phi.name == "relu"
     fps = explorer.result.fixed_points
@@ -412,12 +436,16 @@ import base64, io
 import matplotlib.pyplot as plt
 import numpy as np
 from PIL import Image
+from rnnlab.explorers import ExplorerSpec, Slider
 from rnnlab.widgets import Explorer
-import ipywidgets
-fig, ax = plt.subplots(figsize=(3, 2), dpi=50)
-(line,) = ax.plot([0.0, 1.0], [0.0, 0.0])
-ex = Explorer({{"a": ipywidgets.FloatSlider(value=0.0, min=-1.0, max=1.0)}},
-              compute=lambda a: [0.0, a], draw=lambda y: line.set_ydata(y), fig=fig, blit={blit})
+plt.rcParams["figure.dpi"] = 50
+class Line:
+    def __init__(self, fig, result):
+        (self.line,) = fig.subplots().plot([0.0, 1.0], result)
+    def draw(self, result):
+        self.line.set_ydata(result)
+spec = ExplorerSpec({{"a": Slider(0.0, -1.0, 1.0, 0.1)}}, lambda a: [0.0, a], Line, figsize=(3, 2))
+ex = Explorer(spec, blit={blit})
 canvas, frames = ex.fig.canvas, []
 canvas.send = lambda content, buffers=None: frames.extend(bytes(b) for b in buffers or ())
 canvas._handle_message(canvas, {{"type": "draw"}}, [])         # before "initialized"

@@ -11,7 +11,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import rnnlab  # noqa: E402
 from rnnlab import Activation, RateRNN, plots  # noqa: E402
 from rnnlab.certificates import kozachkov  # noqa: E402
-from rnnlab.widgets import contraction_explorer, fast_criteria  # noqa: E402
+from rnnlab.explorers import fast_criteria
+from rnnlab.widgets import contraction_explorer  # noqa: E402
 
 SMALL = dict(n_grid=9, n_nullcline=41, n_starts=3)
 
@@ -33,7 +34,7 @@ def test_fast_criteria_are_certify_without_theorem7():
 @pytest.mark.parametrize("event", [dict(w12=2.0), dict(g=0.3), dict(phi="sigmoid"), dict(w11=-1.0, w21=0.0)])
 def test_events_move_artists_and_table_to_certify_of_the_new_model(event):
     ex = contraction_explorer(**SMALL)
-    quiver, ball, table = ex.fig.axes[0].collections[0], ex.fig.axes[0].lines[-1], ex.table
+    quiver, ball, table = ex.fig.axes[0].collections[0], ex.fig.axes[0].lines[-1], ex.outputs["table"]
     before, figures = table.value, plt.get_fignums()
     ex.update(**event)
     v = ex.values
@@ -44,7 +45,7 @@ def test_events_move_artists_and_table_to_certify_of_the_new_model(event):
     for name, row in _rows(certs).items():
         assert row == pytest.approx(expected[name], nan_ok=True)
         assert name in table.value
-    assert table.value != before and table.value == ex.table.value
+    assert table.value != before and table.value == ex.outputs["table"].value
     assert ex.fig.axes[0].collections[0] is quiver and ex.fig.axes[0].lines[-1] is ball
     best = certs.best
     if best is None:
@@ -61,7 +62,7 @@ def test_many_events_create_no_figures_and_theorem7_can_be_added():
     for value in np.linspace(-1.0, 1.0, 5):
         ex.controls["w21"].value = value
     assert plt.get_fignums() == figures and len(ex.fig.axes[0].lines) == n_lines
-    assert "Kozachkov Thm 7 (common metric)" in ex.table.value and len(ex.latencies) == 5
+    assert "Kozachkov Thm 7 (common metric)" in ex.outputs["table"].value and len(ex.latencies) == 5
     ex.close()
 
 

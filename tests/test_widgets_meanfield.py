@@ -13,7 +13,7 @@ from rnnlab.meanfield_targets import mean_field_targets  # noqa: E402
 from rnnlab.models.reservoir import Reservoir  # noqa: E402
 from rnnlab.readout import frequency_response, train_readout  # noqa: E402
 from rnnlab.widgets import mean_field_explorer  # noqa: E402
-from rnnlab.widgets.meanfield import PHIS  # noqa: E402
+from rnnlab.explorers.meanfield import PHIS  # noqa: E402
 
 SMALL = dict(N=60, n_omega=120)
 
@@ -57,19 +57,19 @@ def test_events_move_the_same_artists_to_the_mean_field(explorer, event):
     disk, poles = explorer.fig.axes[1].lines[1:3]
     np.testing.assert_allclose(np.hypot(disk.get_xdata() + 1, disk.get_ydata()), loc.rho)
     np.testing.assert_allclose(poles.get_xdata(), loc.closed_loop_poles.real)
-    assert (">stable</b>" if loc.stable else ">unstable</b>") in explorer.panel.value
+    assert (">stable</b>" if loc.stable else ">unstable</b>") in explorer.outputs["verdict"].value
     # Nothing new was made, and the finite-N network was not recomputed: it is stale and faded.
     assert _lines(explorer) == before and all(a is b for a, b in zip(_lines(explorer), before))
     assert plt.get_fignums() == figures and len(explorer.latencies) == 1
-    assert res.finite is finite_before and not res.finite_current and "stale" in explorer.panel.value
+    assert res.finite is finite_before and not res.finite_current and "stale" in explorer.outputs["verdict"].value
     assert explorer.fig.axes[0].lines[2].get_alpha() == 0.25
 
 
 def test_releasing_n_or_pressing_the_button_recomputes_the_finite_network(explorer):
     explorer.update(g=0.7)
     assert not explorer.result.finite_current
-    explorer.finite_button.click()
-    assert explorer.result.finite_current and "current" in explorer.panel.value
+    explorer.buttons["finite"].click()
+    assert explorer.result.finite_current and "current" in explorer.outputs["verdict"].value
     explorer.controls["N"].value = 80  # one event, as on release
     res = explorer.result
     assert res.finite_current and res.finite[0][3] == 80
@@ -86,7 +86,7 @@ def test_releasing_n_or_pressing_the_button_recomputes_the_finite_network(explor
 
 def test_no_solution_is_reported_not_raised(explorer):
     explorer.update(phi="relu, threshold 0.1", g=1.6, A=2.0)  # Eq. 8 diverges for this ReLU
-    assert explorer.result.local is None and "no mean-field solution" in explorer.panel.value
+    assert explorer.result.local is None and "no mean-field solution" in explorer.outputs["verdict"].value
     assert len(explorer.fig.axes[0].lines[0].get_xdata()) == 0
 
 

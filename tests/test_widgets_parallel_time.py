@@ -78,7 +78,7 @@ def test_out_of_budget_is_reported():
     ex = parallel_time_explorer(g=2.0, method="jacobi", max_iter=5, **SMALL)
     try:
         assert not ex.result.result.converged and ex.result.result.status == "max_iter"
-        assert "not converged" in ex.panel.value
+        assert "not converged" in ex.outputs["summary"].value
     finally:
         ex.close()
 

@@ -1,24 +1,18 @@
-"""Live explorers: ipywidgets controls bound to a compute-then-draw pair on one matplotlib figure.
+"""The explorers in a notebook: an :class:`~rnnlab.explorers.ExplorerSpec` shown with ipywidgets.
 
-:class:`Explorer` is the whole mechanism: on each control event it calls ``compute(**values)``
-(an rnnlab analysis), hands the result to ``draw(result)``, which moves the figure's existing
-artists, and asks the canvas for a redraw. No figure or artist is created per event.
+:class:`Explorer` builds the spec's controls as ipywidgets above its matplotlib figure; on each
+control event the spec's ``compute(**values)`` runs (an rnnlab analysis), its view moves the figure's
+existing artists, and the figure is rendered. No figure or artist is created per event.
 
 With the ipympl backend (``%matplotlib widget``) the figure canvas is itself a widget and updates
-in place; with any other backend the figure is shown in an ``ipywidgets.Output`` and re-displayed
-after each event.
+in place; with any other backend the figure is shown as a PNG in an ``ipywidgets.Output``.
 
-Explorers built on it: :func:`rate_rnn_explorer`, :func:`contraction_explorer`, and one submodule per
-topic (:mod:`rnnlab.widgets.organics`, :mod:`rnnlab.widgets.meanfield`,
-:mod:`rnnlab.widgets.parallel_time`).
+The explorers: :func:`rate_rnn_explorer`, :func:`contraction_explorer`, :func:`circuit_explorer`,
+:func:`normalization_explorer`, :func:`mean_field_explorer`, :func:`parallel_time_explorer`, each
+``Explorer(spec)`` of the spec of the same name in :mod:`rnnlab.explorers` (``rate_rnn_spec``, ...),
+which the web app (:mod:`rnnlab.app`) shows with Panel widgets.
 """
 from .explorer import *  # noqa: F401,F403
-from .explorer import __all__ as _explorer_all
-from .organics import *  # noqa: F401,F403
-from .organics import __all__ as _organics_all
-from .meanfield import *  # noqa: F401,F403
-from .meanfield import __all__ as _meanfield_all
-from .parallel_time import *  # noqa: F401,F403
-from .parallel_time import __all__ as _parallel_time_all
+from .explorer import __all__
 
-__all__ = [*_explorer_all, *_organics_all, *_meanfield_all, *_parallel_time_all]
+__all__ = list(__all__)

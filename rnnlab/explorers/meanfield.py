@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import ipywidgets
-import matplotlib.pyplot as plt
 import numpy as np
 
 from ..activations import Activation
 from ..meanfield import FrequencyResponse, default_frequencies
 from ..meanfield_targets import LocalGain, mean_field_targets
 from ..plots.meanfield import CRITICAL_POINT, FINITE_N_COLOR, MEAN_FIELD_COLOR
-from .explorer import Explorer
-from .explorer import freeze_for_redraws as _freeze_for_redraws
-from ._labels import pin_labels
+from .figure import LOOSEST, freeze_for_redraws, pin_labels
+from .spec import Button, Choice, ExplorerSpec, Html, Slider, Text
 
-__all__ = ["mean_field_explorer", "MeanFieldView", "PHIS"]
+__all__ = ["mean_field_spec", "MeanFieldView", "PHIS", "FINITE_N_TOOLTIP", "FINITE_N_CAPTION"]
 
 #: The activations of the explorer's dropdown: the paper's tanh and its thresholded ReLU (Fig. 1C).
 PHIS = {"tanh": Activation("tanh"), "relu, threshold 0.1": Activation("relu", threshold=0.1)}
@@ -74,7 +71,7 @@ class MeanFieldView:
         return self.finite is not None and self.finite[0] == self.key
 
 
-def mean_field_explorer(
+def mean_field_spec(
     g: float = 0.9,
     A: float = 0.5,
     others: str = "1.0, 1.5",
@@ -89,7 +86,7 @@ def mean_field_explorer(
     gain_range=(0.1, 1.6),
     target_range=(-2.0, 2.0),
     size_range=(50, 800),
-) -> Explorer:
+) -> ExplorerSpec:
     """Explore the mean field of a trained reservoir (Rivkind & Barak 2017): Nyquist plot, spectrum and
     predicted stability of the fixed point at ``A``, with a finite-N network overlaid.
 
@@ -97,14 +94,16 @@ def mean_field_explorer(
     applied on Enter or blur), ``phi`` (tanh or the thresholded ReLU), ``N`` (slider, applied on
     release). Each event recomputes the mean field (:func:`~rnnlab.meanfield_targets.mean_field_targets`)
     and moves its curves: the Nyquist diagram of ``G_OL`` (red, with its mirror and the critical point
-    ``1 + 0i``), the bulk disk and the predicted outliers (red), and the verdict in an HTML panel.
+    ``1 + 0i``), the bulk disk and the predicted outliers (red), and the verdict in an HTML panel
+    (``"verdict"``).
 
     The finite-N network (``N`` neurons, blue) costs seconds, so it is not recomputed on every event:
 
-    * releasing the ``N`` slider (``continuous_update=False``: one event on release) recomputes it;
-    * the button "finite N" recomputes it for the current settings (its tooltip and the caption beside
-      it, :data:`FINITE_N_TOOLTIP` and :data:`FINITE_N_CAPTION`, say what it computes: the finite
-      network's exact gain by one eigendecomposition, against the mean-field N -> infinity curve);
+    * releasing the ``N`` slider (``live=False``: one event on release) recomputes it;
+    * the button "finite N" (``"finite"``) recomputes it for the current settings (its tooltip and the
+      caption beside it, :data:`FINITE_N_TOOLTIP` and :data:`FINITE_N_CAPTION`, say what it computes:
+      the finite network's exact gain by one eigendecomposition, against the mean-field N -> infinity
+      curve);
     * otherwise, after ``g``, ``A``, ``others`` or ``phi`` move, the old network stays drawn faded
       and the panel says it is stale.
 
@@ -131,18 +130,21 @@ def mean_field_explorer(
 
     Returns
     -------
-    Explorer
-        ``explorer.result`` is a :class:`MeanFieldView`; ``explorer.panel`` the HTML verdict;
-        ``explorer.finite_button`` the button.
+    ExplorerSpec
+        Its result is a :class:`MeanFieldView`. In a notebook: :func:`rnnlab.widgets.mean_field_explorer`.
 
     Examples
     --------
-    >>> ex = mean_field_explorer(N=60)
+    >>> from rnnlab.explorers import ExplorerState
+    >>> ex = ExplorerState(mean_field_spec(N=60))
     >>> ex.result.local.stable, ex.result.finite_current          # Fig. 2: A_1 = 0.5 is stable
     (True, True)
-    >>> ex.controls["A"].value = 1.0                               # A_2 = 1.0 is not
+    >>> ex.set(A=1.0)                                             # A_2 = 1.0 is not
     >>> ex.result.local.stable, ex.result.finite_current
     (False, False)
+    >>> ex.press("finite")                                        # recompute the finite network now
+    >>> ex.result.finite_current, "current" in ex.texts["verdict"]
+    (True, True)
     """
     if phi not in PHIS:
         raise ValueError(f"phi must be one of {tuple(PHIS)}, got {phi!r}")
@@ -180,33 +182,19 @@ def mean_field_explorer(
             state["want_finite"] = False
         return MeanFieldView(key, targets, local, response, state["finite"], error)
 
-    def slider(value, bounds, description, **kwargs):
-        return ipywidgets.FloatSlider(value=value, min=bounds[0], max=bounds[1], step=0.01,
-                                      description=description, readout_format=".2f", **kwargs)
+    def want_finite():
+        state["want_finite"] = True
 
     controls = {
-        "g": slider(g, gain_range, "g", continuous_update=True),
-        "A": slider(A, target_range, "A", continuous_update=True),
-        "others": ipywidgets.Text(value=others, description="others", continuous_update=False),
-        "phi": ipywidgets.Dropdown(options=tuple(PHIS), value=phi, description="phi"),
-        "N": ipywidgets.IntSlider(value=N, min=size_range[0], max=size_range[1], step=10, description="N",
-                                  continuous_update=False),
+        "g": Slider(g, *gain_range, 0.01),
+        "A": Slider(A, *target_range, 0.01),
+        "others": Text(others),
+        "phi": Choice(tuple(PHIS), phi),
+        "N": Slider(N, *size_range, 10, live=False, integer=True),
     }
-    with plt.ioff():
-        fig = plt.figure(figsize=(9.0, 4.2), layout="constrained")
-    view = _MeanFieldArtists(fig, compute(**{k: c.value for k, c in controls.items()}))
-    button = ipywidgets.Button(description="finite N", tooltip=FINITE_N_TOOLTIP)
-    caption = ipywidgets.HTML(FINITE_N_CAPTION)
-    explorer = Explorer(controls, compute, view.draw, fig, columns=2,
-                        extras=[ipywidgets.VBox([ipywidgets.HBox([button, caption]), view.panel])])
-
-    def on_click(_):
-        state["want_finite"] = True
-        explorer.update()
-
-    button.on_click(on_click)
-    explorer.panel, explorer.finite_button = view.panel, button
-    return explorer
+    finite = Button("finite", "finite N", want_finite, tooltip=FINITE_N_TOOLTIP)
+    return ExplorerSpec(controls, compute, _MeanFieldArtists, figsize=(9.0, 4.2), columns=2,
+                        side=((finite, Html("caption", FINITE_N_CAPTION)), Html("verdict")))
 
 
 def _verdict_html(result: MeanFieldView) -> str:
@@ -263,14 +251,11 @@ class _MeanFieldArtists:
         self.ax_spec.set_title(r"closed-loop spectrum at $x^*(A)$", fontsize="medium")
         self.ax_spec.set_xlabel(r"Re $\lambda$ ($1/\tau$)")
         self.ax_spec.set_ylabel(r"Im $\lambda$ ($1/\tau$)")
-        self.panel = ipywidgets.HTML()
-        _freeze_for_redraws(fig, (self.ax_nyq, self.ax_spec))
+        freeze_for_redraws(fig, (self.ax_nyq, self.ax_spec))
         # The y labels stay automatic: the y tick labels change with the limits.
         pin_labels(fig, (self.ax_nyq, self.ax_spec), ylabels=False)
-        self.draw(result)
 
-    def draw(self, result: MeanFieldView) -> None:
-        self.panel.value = _verdict_html(result)
+    def draw(self, result: MeanFieldView) -> dict:
         curves = []
         if result.response is not None:
             G = result.response.G
@@ -300,17 +285,13 @@ class _MeanFieldArtists:
         if result.finite is not None:
             spec.append(result.finite[2])
         _fit(self.ax_spec, np.concatenate(spec))
-
-
-# A window kept from the last event may be this many times the tight one before it is replaced (as in
-# the rate-RNN explorer's spectrum, :data:`rnnlab.widgets.explorer._LOOSEST`).
-_LOOSEST = 2.25
+        return {"verdict": _verdict_html(result)}
 
 
 def _fit(ax, z: np.ndarray) -> None:
     """Limits that show every complex point in ``z``, with a margin, in equal units.
 
-    The current limits stay while they hold the tight window and are at most :data:`_LOOSEST` times
+    The current limits stay while they hold the tight window and are at most :data:`~rnnlab.explorers.figure.LOOSEST` times
     its size: a slider dragged back and forth then leaves the axes, their tick labels and their
     title and axis labels alone, so the blitted render redraws no text (with fresh limits at every
     event it redrew both axes' backgrounds at every event).
@@ -320,7 +301,7 @@ def _fit(ax, z: np.ndarray) -> None:
     half = 0.55 * max(z.real.max() - z.real.min(), 2 * np.abs(z.imag).max(), 1e-3)
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     holds = x0 <= cx - half and cx + half <= x1 and y0 <= -half and half <= y1
-    if holds and max(x1 - x0, y1 - y0) <= _LOOSEST * 2 * half:
+    if holds and max(x1 - x0, y1 - y0) <= LOOSEST * 2 * half:
         return
     ax.set_xlim(cx - half, cx + half)
     ax.set_ylim(-half, half)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from html import escape
 
-import ipywidgets
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import to_hex
 from matplotlib.ticker import FixedLocator, LogLocator, MaxNLocator, NullLocator
@@ -13,16 +11,10 @@ from matplotlib.ticker import FixedLocator, LogLocator, MaxNLocator, NullLocator
 from ..organics_steady import contrast_response, ring_population
 from ..organics_circuit import circuit_2d, circuit_portrait
 from ..plots.artists import KIND_STYLES, PortraitArtists
-from .explorer import Explorer
-from .explorer import freeze_for_redraws as _freeze_for_redraws
-from ._labels import pin_labels
+from .figure import MARKER_CHARS, freeze_for_redraws, pin_labels
+from .spec import ExplorerSpec, Html, Slider
 
-__all__ = ["circuit_explorer", "normalization_explorer"]
-
-
-def _slider(value, bounds, description, step=0.05):
-    return ipywidgets.FloatSlider(value=value, min=bounds[0], max=bounds[1], step=step,
-                                  description=description, readout_format=".2f", continuous_update=True)
+__all__ = ["circuit_spec", "normalization_spec"]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -31,8 +23,6 @@ def _slider(value, bounds, description, step=0.05):
 
 def _circuit_html(cps) -> str:
     """Per model: the theorem's case and every fixed point with its kind (markers as in the figure)."""
-    from .explorer import MARKER_CHARS as _MARKER_CHARS
-
     blocks = []
     for title, cp in zip(("main (Eq. 15)", "rectified (Eq. 101)"), cps):
         rows = [f"<b>{title}</b>"]
@@ -40,7 +30,7 @@ def _circuit_html(cps) -> str:
             rows.append(f"<i>Thm {cp.regime.theorem}</i>: {escape(cp.regime.description)}")
         for (y, a), kind in zip(cp.fixed_points.x, cp.fixed_points.kinds):
             style = KIND_STYLES[kind]
-            char = _MARKER_CHARS[style["marker"]][style["markerfacecolor"] == "white"]
+            char = MARKER_CHARS[style["marker"]][style["markerfacecolor"] == "white"]
             rows.append(f"<span style='color:{to_hex(style['color'])}'>{char}</span> {kind} at "
                         f"(y, a) = ({y:.3f}, {a:.3f})")
         blocks.append("<br>".join(rows))
@@ -52,7 +42,8 @@ def _circuit_html(cps) -> str:
 class _CircuitView:
     """Two phase portraits (main, rectified) with an energy image each, moved in place by :meth:`draw`."""
 
-    def __init__(self, fig, cps, ylim, alim):
+    def __init__(self, fig, cps):
+        ylim, alim = cps[0].portrait.xlim, cps[0].portrait.ylim
         axes = fig.subplots(1, 2, sharey=True)
         self.portraits, self.images = [], []
         for ax, cp in zip(axes, cps):
@@ -66,15 +57,13 @@ class _CircuitView:
             ax.set_title(title, fontsize="medium")
             ax.set_xlabel("principal neuron $y$")
             ax.set_ylabel("modulator $a$")
-        _freeze_for_redraws(fig, axes)
+        freeze_for_redraws(fig, axes)
         for ax in axes:
             ax.xaxis.set_major_locator(MaxNLocator(3))
             ax.yaxis.set_major_locator(MaxNLocator(3))
         pin_labels(fig, axes)
-        self.key = ipywidgets.HTML()
-        self.draw(cps)
 
-    def draw(self, cps) -> None:
+    def draw(self, cps) -> dict:
         for portrait, image, cp in zip(self.portraits, self.images, cps):
             portrait.update(cp.portrait)
             if cp.energy is None:
@@ -84,14 +73,14 @@ class _CircuitView:
                 image.set_data(logV)
                 image.set_clim(np.percentile(logV, 1), logV.max())
                 image.set_visible(True)
-        self.key.value = _circuit_html(cps)
+        return {"key": _circuit_html(cps)}
 
 
-def circuit_explorer(w_r: float = 2.0, b0: float = 0.5, sigma: float = 0.1, b: float = 0.5, w: float = 1.0,
+def circuit_spec(w_r: float = 2.0, b0: float = 0.5, sigma: float = 0.1, b: float = 0.5, w: float = 1.0,
                      z: float = 1.0, tau_y: float = 2.0, tau_a: float = 2.0, *, ylim=(-1.5, 1.5),
                      alim=(0.0, 1.5),
                      n_grid: int = 15, n_nullcline: int = 81, w_r_range=(0.1, 4.0), gain_range=(0.05, 2.0),
-                     z_range=(-2.0, 2.0), tau_range=(0.5, 10.0)) -> Explorer:
+                     z_range=(-2.0, 2.0), tau_range=(0.5, 10.0)) -> ExplorerSpec:
     """Explore the two-dimensional ORGaNICs circuit (Eq. 15), main and rectified (Eq. 101) side by side.
 
     Sliders set ``w_r, b0, sigma, b, w, z, tau_y, tau_a``. Each event computes, for both models,
@@ -116,26 +105,27 @@ def circuit_explorer(w_r: float = 2.0, b0: float = 0.5, sigma: float = 0.1, b: f
 
     Returns
     -------
-    Explorer
-        ``explorer.result`` is ``(main, rectified)``, two
-        :class:`~rnnlab.organics_circuit.CircuitPortrait`.
+    ExplorerSpec
+        Its result is ``(main, rectified)``, two :class:`~rnnlab.organics_circuit.CircuitPortrait`; the
+        key beside the controls is ``"key"``. In a notebook: :func:`rnnlab.widgets.circuit_explorer`.
 
     Examples
     --------
-    >>> ex = circuit_explorer()
+    >>> from rnnlab.explorers import ExplorerState
+    >>> ex = ExplorerState(circuit_spec())
     >>> [cp.fixed_points.kinds for cp in ex.result]
     [('unstable focus', 'saddle', 'stable focus'), ('stable focus',)]
-    >>> ex.update(b0=1.0, sigma=1.0)                      # Fig. 1c: b0 sigma > 1 - 1/w_r
+    >>> ex.set(b0=1.0, sigma=1.0)                         # Fig. 1c: b0 sigma > 1 - 1/w_r
     >>> [len(cp.fixed_points) for cp in ex.result]
     [1, 1]
     """
     circuit_2d(w_r, b0, sigma, b, w, z, tau_y, tau_a)  # bad values raise here, before sliders clip them
     controls = {
-        "w_r": _slider(w_r, w_r_range, "w_r"),
-        "b0": _slider(b0, gain_range, "b0", 0.01), "sigma": _slider(sigma, gain_range, "sigma", 0.01),
-        "b": _slider(b, gain_range, "b", 0.01), "w": _slider(w, gain_range, "w", 0.01),
-        "z": _slider(z, z_range, "z"),
-        "tau_y": _slider(tau_y, tau_range, "tau_y", 0.1), "tau_a": _slider(tau_a, tau_range, "tau_a", 0.1),
+        "w_r": Slider(w_r, *w_r_range, 0.05),
+        "b0": Slider(b0, *gain_range, 0.01), "sigma": Slider(sigma, *gain_range, 0.01),
+        "b": Slider(b, *gain_range, 0.01), "w": Slider(w, *gain_range, 0.01),
+        "z": Slider(z, *z_range, 0.05),
+        "tau_y": Slider(tau_y, *tau_range, 0.1), "tau_a": Slider(tau_a, *tau_range, 0.1),
     }
 
     def compute(w_r, b0, sigma, b, w, z, tau_y, tau_a):
@@ -145,12 +135,7 @@ def circuit_explorer(w_r: float = 2.0, b0: float = 0.5, sigma: float = 0.1, b: f
             for rect in (False, True)
         )
 
-    values = {name: control.value for name, control in controls.items()}
-    first = compute(**values)
-    with plt.ioff():
-        fig = plt.figure(figsize=(9.0, 4.0), layout="constrained")
-    view = _CircuitView(fig, first, first[0].portrait.xlim, first[0].portrait.ylim)
-    return Explorer(controls, compute, view.draw, fig, columns=2, extras=[view.key])
+    return ExplorerSpec(controls, compute, _CircuitView, figsize=(9.0, 4.0), columns=2, side=(Html("key"),))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -202,17 +187,15 @@ class _PoolView:
         ax_curve.set_xlabel("contrast $c$")
         ax_curve.set_ylabel(r"$y^+ / y^+(c_{\max})$")
         self.axes = (ax_tuning, ax_curve)
-        _freeze_for_redraws(fig, self.axes)
+        freeze_for_redraws(fig, self.axes)
         for ax in self.axes:
             ax.yaxis.set_major_locator(FixedLocator([0.0, 0.5, 1.0]))
         ax_tuning.xaxis.set_major_locator(FixedLocator([0, 90, 180, 270, 360]))
         ax_curve.xaxis.set_major_locator(LogLocator(numticks=3))
         ax_curve.xaxis.set_minor_locator(NullLocator())  # a log axis' minor ticks cost a third of a redraw
         pin_labels(fig, self.axes)
-        self.key = ipywidgets.HTML()
-        self.draw(result)
 
-    def draw(self, result) -> None:
+    def draw(self, result) -> dict:
         model, rates, curve, contrast = result
         peak = int(np.argmax(model.z))
         self.drive.set_ydata(model.z / max(model.z.max(), 1e-300))
@@ -224,12 +207,12 @@ class _PoolView:
         self.now.set_data([contrast], [rates[peak] / ceiling])
         half = 0.5 * y[-1]
         c50 = float(np.interp(half, y, curve.contrasts)) if np.all(np.diff(y) >= 0) else float("nan")
-        self.key.value = _pool_html(model, rates, curve, c50)
+        return {"key": _pool_html(model, rates, curve, c50)}
 
 
-def normalization_explorer(n: int = 24, stimulus: float = 90.0, contrast: float = 1.0,
+def normalization_spec(n: int = 24, stimulus: float = 90.0, contrast: float = 1.0,
                            tuning_width: float = 30.0, pool_width: float = 60.0, sigma: float = 0.2, *,
-                           contrasts=None) -> Explorer:
+                           contrasts=None) -> ExplorerSpec:
     """Explore divisive normalization in a tuned population: ``n`` ORGaNICs neurons on a ring.
 
     Sliders set the stimulus angle, its contrast, the tuning width, the normalization pool width
@@ -250,12 +233,14 @@ def normalization_explorer(n: int = 24, stimulus: float = 90.0, contrast: float 
 
     Returns
     -------
-    Explorer
-        ``explorer.result`` is ``(model, rates, curve, contrast)``.
+    ExplorerSpec
+        Its result is ``(model, rates, curve, contrast)``; the key beside the controls is ``"key"``. In
+        a notebook: :func:`rnnlab.widgets.normalization_explorer`.
 
     Examples
     --------
-    >>> ex = normalization_explorer(n=12, stimulus=0.0)
+    >>> from rnnlab.explorers import ExplorerState
+    >>> ex = ExplorerState(normalization_spec(n=12, stimulus=0.0))
     >>> model, rates, _, _ = ex.result
     >>> int(np.argmax(rates)), bool(np.allclose(rates, (model.fixed_point()[:12].clip(0)) ** 2))
     (0, True)
@@ -265,12 +250,11 @@ def normalization_explorer(n: int = 24, stimulus: float = 90.0, contrast: float 
     ring_population(n, np.radians(stimulus), contrast=contrast, tuning_width=np.radians(tuning_width),
                     pool_width=np.radians(pool_width), sigma=sigma)
     controls = {
-        "stimulus": _slider(stimulus, (0.0, 360.0), "stimulus", 5.0),
-        "contrast": ipywidgets.FloatLogSlider(value=contrast, base=10, min=-2, max=2, step=0.05,
-                                              description="contrast", continuous_update=True),
-        "tuning_width": _slider(tuning_width, (5.0, 120.0), "tuning", 1.0),
-        "pool_width": _slider(pool_width, (2.0, 360.0), "pool width", 1.0),
-        "sigma": _slider(sigma, (0.01, 2.0), "sigma", 0.01),
+        "stimulus": Slider(stimulus, 0.0, 360.0, 5.0),
+        "contrast": Slider(contrast, 1e-2, 1e2, 0.05, log=True),
+        "tuning_width": Slider(tuning_width, 5.0, 120.0, 1.0, label="tuning"),
+        "pool_width": Slider(pool_width, 2.0, 360.0, 1.0, label="pool width"),
+        "sigma": Slider(sigma, 0.01, 2.0, 0.01),
     }
 
     def compute(stimulus, contrast, tuning_width, pool_width, sigma):
@@ -285,9 +269,4 @@ def normalization_explorer(n: int = 24, stimulus: float = 90.0, contrast: float 
                             curve.converged)
         return model, rates, curve, contrast
 
-    values = {name: control.value for name, control in controls.items()}
-    first = compute(**values)
-    with plt.ioff():
-        fig = plt.figure(figsize=(9.0, 3.2), layout="constrained")
-    view = _PoolView(fig, first)
-    return Explorer(controls, compute, view.draw, fig, columns=3, extras=[view.key])
+    return ExplorerSpec(controls, compute, _PoolView, figsize=(9.0, 3.2), columns=3, side=(Html("key"),))

@@ -1,8 +1,9 @@
 """Blitted renders of an explorer's figure: its data artists over a cached picture of the rest.
 
-Shared by the notebook explorers on a live ipympl canvas (:class:`~rnnlab.widgets.Explorer`) and the
-Panel app (:mod:`rnnlab._app_panel`): in both, text (tick labels, axis labels, titles) is most of a
-full Agg draw and changes only when an axes' limits or labels do.
+Shared by the front ends: the notebook explorers (:class:`~rnnlab.widgets.Explorer`, on a live ipympl
+canvas or as a PNG in an ``Output``) and the Panel app (:mod:`rnnlab._app_panel`). In all of them
+text (tick labels, axis labels, titles) is most of a full Agg draw and changes only when an axes'
+limits or labels do.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
-__all__ = ["BlitRenderer", "PNG_COMPRESS_LEVEL", "encode_png"]
+__all__ = ["BlitRenderer", "PNG_COMPRESS_LEVEL", "encode_png", "render_png"]
 
 # zlib level of the figure's PNG: level 1 encodes a 900 x 420 explorer figure about twice as fast as
 # PIL's default (6) for a file about 10% larger, which costs nothing on a local connection.
@@ -25,6 +26,16 @@ def encode_png(rgba) -> bytes:
     with io.BytesIO() as png:
         Image.fromarray(np.asarray(rgba)).save(png, format="png", compress_level=PNG_COMPRESS_LEVEL)
         return png.getvalue()
+
+
+def render_png(canvas, blitter=None) -> bytes:
+    """Render the figure of the Agg ``canvas`` once, blitted by ``blitter`` (a :class:`BlitRenderer` of
+    that figure) or in full when None, and return the pixels as PNG."""
+    if blitter is not None:
+        blitter.draw(canvas)
+    else:
+        canvas.draw()
+    return encode_png(canvas.buffer_rgba())
 
 
 class BlitRenderer:

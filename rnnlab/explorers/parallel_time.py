@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import ipywidgets
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import colormaps
 
 from ..certificates import Certificate, certify
 from ..models.rnn import RateRNN
 from ..parallel_time import (METHODS, JacobiBound, ParallelTrajectory, rate_rnn_jacobian_norm, jacobi_bound,
                              lyapunov_exponents, parallel_evaluate, sequential_evaluate)
 from ..plots.parallel_time import METHOD_COLORS
-from .explorer import Explorer
+from .spec import Choice, ExplorerSpec, Html, Slider
 
-__all__ = ["parallel_time_explorer", "parallel_time_view", "ParallelTimeView"]
+__all__ = ["parallel_time_spec", "parallel_time_view", "ParallelTimeView"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,7 +96,7 @@ def parallel_time_view(W0, x0, g: float, dt: float, method: str, *, T: int, tol:
     return ParallelTimeView(float(g), float(dt), res, exact, errors, cert, bound, lyap)
 
 
-def parallel_time_explorer(
+def parallel_time_spec(
     g: float = 0.5,
     dt: float = 0.1,
     method: str = "newton",
@@ -111,7 +110,7 @@ def parallel_time_explorer(
     seed: int = 0,
     gain_range=(0.1, 2.5),
     dt_range=(0.02, 0.5),
-) -> Explorer:
+) -> ExplorerSpec:
     """Explore parallel-in-time evaluation of a rate RNN: every iterate over the whole sequence.
 
     The net is ``x' = -x + g W0 tanh(x)`` with ``W0_ij ~ N(0, 1/n)`` and ``x0 ~ N(0, 1)`` drawn once
@@ -124,8 +123,8 @@ def parallel_time_explorer(
     * right: the error ``max_t |x_t^k - x_t|`` against ``k`` (in the certificate's norm when one holds)
       and, when the net is certified, the Jacobi bound ``L^k e_0`` (``L = 1 - c dt`` to first order).
 
-    The panel gives the iterations, whether they converged, the certified rate and ``L``, and the largest
-    Lyapunov exponent.
+    The panel beside the controls (``"summary"``) gives the iterations, whether they converged, the
+    certified rate and ``L``, and the largest Lyapunov exponent.
 
     Parameters
     ----------
@@ -146,19 +145,20 @@ def parallel_time_explorer(
 
     Returns
     -------
-    Explorer
-        ``explorer.result`` is a :class:`ParallelTimeView`, ``explorer.panel`` the HTML summary.
+    ExplorerSpec
+        Its result is a :class:`ParallelTimeView`. In a notebook:
+        :func:`rnnlab.widgets.parallel_time_explorer`.
 
     Examples
     --------
-    >>> ex = parallel_time_explorer(g=0.3, n=8, T=60)
+    >>> from rnnlab.explorers import ExplorerState
+    >>> ex = ExplorerState(parallel_time_spec(g=0.3, n=8, T=60))
     >>> ex.result.result.converged, ex.result.certificate is not None
     (True, True)
-    >>> ex.controls["method"].value = "jacobi"
+    >>> ex.set(method="jacobi")
     >>> bound = ex.result.bound_errors()                       # the certified L^k e_0
     >>> bool(np.all(ex.result.errors <= bound * (1 + 1e-9) + 1e-12))
     True
-    >>> ex.close()
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
@@ -173,18 +173,12 @@ def parallel_time_explorer(
         return parallel_time_view(W0, x0, g, dt, method, T=T, tol=tol, max_iter=max_iter, transient=transient)
 
     controls = {
-        "g": ipywidgets.FloatSlider(value=g, min=gain_range[0], max=gain_range[1], step=0.05, description="g",
-                                    readout_format=".2f", continuous_update=False),
-        "dt": ipywidgets.FloatSlider(value=dt, min=dt_range[0], max=dt_range[1], step=0.01, description="dt",
-                                     readout_format=".2f", continuous_update=False),
-        "method": ipywidgets.Dropdown(options=METHODS, value=method, description="method"),
+        "g": Slider(g, *gain_range, 0.05, live=False),
+        "dt": Slider(dt, *dt_range, 0.01, live=False),
+        "method": Choice(METHODS, method),
     }
-    with plt.ioff():
-        fig = plt.figure(figsize=(9.0, 3.6), layout="constrained")
-    view = _ParallelTimeArtists(fig, lines, compute(**{k: c.value for k, c in controls.items()}))
-    explorer = Explorer(controls, compute, view.draw, fig, columns=3, extras=[view.panel])
-    explorer.panel = view.panel
-    return explorer
+    return ExplorerSpec(controls, compute, lambda fig, first: _ParallelTimeArtists(fig, lines),
+                        figsize=(9.0, 3.6), columns=3, side=(Html("summary"),))
 
 
 def _shown_iterates(iterations: int, lines: int) -> list[int]:
@@ -211,9 +205,9 @@ def _panel_html(view: ParallelTimeView) -> str:
 class _ParallelTimeArtists:
     """The explorer's figure: iterates over time, and the error per iteration, made once and moved."""
 
-    def __init__(self, fig, lines: int, view: ParallelTimeView):
+    def __init__(self, fig, lines: int):
         self.ax_x, self.ax_err = fig.subplots(1, 2)
-        cmap = plt.get_cmap("viridis")
+        cmap = colormaps["viridis"]
         self.lines = lines
         self.iterates = [self.ax_x.plot([], [], color=cmap(j / max(1, lines - 1)), lw=1)[0]
                          for j in range(lines)]
@@ -228,12 +222,9 @@ class _ParallelTimeArtists:
         self.ax_err.set_title("error per iteration")
         self.ax_err.legend(loc="upper right", fontsize="small")
         self.ax_x.legend(loc="upper right", fontsize="small")
-        self.panel = ipywidgets.HTML()
-        self.draw(view)
 
-    def draw(self, view: ParallelTimeView) -> None:
+    def draw(self, view: ParallelTimeView) -> dict:
         r = view.result
-        self.panel.value = _panel_html(view)
         ks = _shown_iterates(r.iterations, self.lines)
         for line, k in zip(self.iterates, ks + [None] * (self.lines - len(ks))):
             if k is None:
@@ -261,3 +252,4 @@ class _ParallelTimeArtists:
         vals = vals[np.isfinite(vals) & (vals > 0)]
         if vals.size:
             self.ax_err.set_ylim(max(vals.min(), 1e-16) / 3, vals.max() * 3)
+        return {"summary": _panel_html(view)}
