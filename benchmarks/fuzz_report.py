@@ -61,6 +61,10 @@ def run(limit_s: int = 5) -> tuple[dict, list]:
         entries.update(fuzz_cases.train_entries())
     except ImportError:
         print("torch is not installed: the training side's entry points are left out")
+    try:
+        entries.update(fuzz_cases.explorer_entries())
+    except ImportError:
+        print("matplotlib is not installed: the explorer specs are left out")
     per_entry = collections.defaultdict(collections.Counter)
     odd = []
     for label, arg, value_name, call in fuzz_cases.cases(entries):

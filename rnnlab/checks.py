@@ -39,6 +39,7 @@ __all__ = [
     "positive_number",
     "nonnegative_number",
     "positive_int",
+    "interval",
     "instance_not_class",
     "check_callable",
     "check_choice",
@@ -160,6 +161,14 @@ def positive_int(name: str, value, *, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
+
+
+def interval(name: str, value) -> tuple[float, float]:
+    """A finite pair ``(low, high)`` with ``low < high``, as two floats."""
+    pair = tuple(float(v) for v in as_real_array(name, value, finite=False).ravel())
+    if len(pair) != 2 or not np.all(np.isfinite(pair)) or pair[0] >= pair[1]:
+        raise ValueError(f"{name} must be (low, high) with low < high, got {value!r}")
+    return pair
 
 
 def instance_not_class(name: str, value, what: str = "an instance") -> None:

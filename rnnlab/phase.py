@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import contourpy
 import numpy as np
 
-from .checks import as_real_array
+from .checks import interval
 from .fixed_points import FixedPoints, find_fixed_points
 from .models.base import check_model
 from .simulate import Trajectory, simulate
@@ -44,13 +44,6 @@ class PhasePortrait:
     trajectories: Trajectory | None
     xlim: tuple
     ylim: tuple
-
-
-def _check_lim(name, lim):
-    lim = tuple(float(v) for v in as_real_array(name, lim, finite=False).ravel())
-    if len(lim) != 2 or not np.all(np.isfinite(lim)) or lim[0] >= lim[1]:
-        raise ValueError(f"{name} must be (low, high) with low < high, got {lim!r}")
-    return lim
 
 
 def phase_portrait(
@@ -101,7 +94,7 @@ def phase_portrait(
     check_model(model)
     if model.n != 2:
         raise ValueError(f"model must be two-dimensional for a phase portrait, got n = {model.n}")
-    xlim, ylim = _check_lim("xlim", xlim), _check_lim("ylim", ylim)
+    xlim, ylim = interval("xlim", xlim), interval("ylim", ylim)
     for name, value, least in (
         ("n_grid", n_grid, 2), ("n_nullcline", n_nullcline, 2), ("n_starts", n_starts, 1),
         ("n_trajectories", n_trajectories, 0), ("max_iter", max_iter, 0),

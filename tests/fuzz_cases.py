@@ -178,6 +178,49 @@ def train_entries() -> dict:
     }
 
 
+def explorer_entries() -> dict:
+    """The explorer specs and their controls (import matplotlib: call only where it is installed)."""
+    from rnnlab import explorers as ex
+
+    slider = dict(value=0.5, min=0.0, max=1.0, step=0.1)
+    spec = dict(controls={"a": ex.Slider(**slider)}, compute=lambda a: a, view=lambda fig, result: None)
+    bad_callable = {"None": None, "string": "f", "number": 3}
+    return {
+        "Slider": (ex.Slider, slider, dict(value="finite", min="finite", max="finite", step="positive",
+                                           digits={"negative": -1, "string": "2", "fraction": 1.5})),
+        "Choice": (ex.Choice, dict(options=("tanh", "relu"), value="tanh"), dict(
+            options={"empty": (), "numbers": (1, 2), "string": "tanh", "None": None}, value="choice")),
+        "Text": (ex.Text, dict(value="1.0"), dict(value={"number": 1.0, "None": None})),
+        "ExplorerSpec": (ex.ExplorerSpec, spec, dict(
+            controls={"empty": {}, "list": [ex.Slider(**slider)], "number": {"a": 0.5}, "None": None,
+                      "bad name": {"a b": ex.Slider(**slider)}},
+            compute=bad_callable, view=bad_callable,
+            figsize={"negative": (1.0, -1.0), "nan": (float("nan"), 1.0), "scalar": 3.0, "three": (1, 2, 3),
+                     "string": "ab", "None": None},
+            columns="count", side={"string": "key", "None": None, "number": (3,),
+                                  "duplicate": (ex.Html("k"), ex.Html("k"))})),
+        "rate_rnn_spec": (ex.rate_rnn_spec, dict(n_grid=5, n_nullcline=21, n_starts=3), dict(
+            W="square", u="vector", phi="choice", g="finite", tau="positive per neuron", xlim="interval", ylim="interval",
+            n_grid="count", n_nullcline="count", n_starts="count", weight_range="interval",
+            input_range="interval", gain_range="interval")),
+        "contraction_spec": (ex.contraction_spec, dict(n_grid=5, n_nullcline=21, n_starts=3), dict(
+            W="square", phi="choice", g="finite", tau="positive per neuron", criteria={"empty": (), "string": "Thm 1"},
+            weight_range="interval", gain_range="interval")),
+        "circuit_spec": (ex.circuit_spec, dict(n_grid=5, n_nullcline=21), dict(
+            w_r="positive", sigma="positive", tau_y="positive", ylim="interval", alim="interval",
+            n_grid="count", w_r_range="interval", tau_range="interval")),
+        "normalization_spec": (ex.normalization_spec, dict(n=6), dict(
+            n="count", stimulus="finite", contrast="positive", tuning_width="positive", pool_width="positive",
+            sigma="positive", contrasts="times")),
+        "mean_field_spec": (ex.mean_field_spec, dict(N=30, n_omega=20), dict(
+            g="finite", A="finite", others={"letters": "a, b", "nan": "nan", "number": 1.0}, phi="choice",
+            N="count", feedback="choice", n_omega="count", gain_range="interval")),
+        "parallel_time_spec": (ex.parallel_time_spec, dict(n=4, T=10), dict(
+            g="finite", dt="positive", method="choice", n="count", T="count", tol="positive",
+            lines="count", dt_range="interval")),
+    }
+
+
 def cases(entries=None):
     """``(label, argument, value name, call)`` for every invalid value of every argument's kind."""
     for label, (fn, valid, kinds) in (ENTRIES if entries is None else entries).items():

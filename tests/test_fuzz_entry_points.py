@@ -10,7 +10,7 @@ import warnings
 
 import pytest
 
-from fuzz_cases import ENTRIES, cases, train_entries
+from fuzz_cases import ENTRIES, cases, explorer_entries, train_entries
 
 
 def _ids(items):
@@ -49,4 +49,19 @@ TRAIN = _train_cases()
 @pytest.mark.skipif(not TRAIN, reason="torch is not installed")
 @pytest.mark.parametrize("label, arg, value_name, call", TRAIN, ids=_ids(TRAIN))
 def test_bad_training_input_is_refused_by_name(label, arg, value_name, call):
+    _check(arg, call)
+
+
+EXPLORERS = list(cases(explorer_entries())) if importlib.util.find_spec("matplotlib") else []
+
+
+@pytest.mark.skipif(not EXPLORERS, reason="matplotlib is not installed")
+def test_the_valid_explorer_calls_succeed():
+    for fn, valid, _ in explorer_entries().values():
+        fn(**valid)
+
+
+@pytest.mark.skipif(not EXPLORERS, reason="matplotlib is not installed")
+@pytest.mark.parametrize("label, arg, value_name, call", EXPLORERS, ids=_ids(EXPLORERS))
+def test_bad_explorer_input_is_refused_by_name(label, arg, value_name, call):
     _check(arg, call)

@@ -254,7 +254,7 @@ def test_the_key_counts_the_kinds(explorer):
 
 
 def test_explorer_arguments_are_checked():
-    with pytest.raises(ValueError, match="W must have shape"):
+    with pytest.raises(ValueError, match=r"W must be a square matrix of shape \(2, 2\)"):
         rate_rnn_explorer(W=[[1.0, 2.0, 3.0]])
     with pytest.raises(ValueError, match="phi must be one of"):
         rate_rnn_explorer(phi="elu")

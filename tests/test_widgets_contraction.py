@@ -69,5 +69,5 @@ def test_many_events_create_no_figures_and_theorem7_can_be_added():
 def test_bad_input():
     with pytest.raises(ValueError, match="W"):
         contraction_explorer(W=np.eye(3))
-    with pytest.raises(ValueError, match="criteria"):
+    with pytest.raises(TypeError, match="criteria must be callable"):
         contraction_explorer(criteria=[1])

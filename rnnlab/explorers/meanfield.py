@@ -7,11 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..activations import Activation
-from ..meanfield import FrequencyResponse, default_frequencies
+from ..checks import check_choice, positive_int
+from ..meanfield import FEEDBACK_DISTRIBUTIONS, FrequencyResponse, default_frequencies
 from ..meanfield_targets import LocalGain, mean_field_targets
 from ..plots.meanfield import CRITICAL_POINT, FINITE_N_COLOR, MEAN_FIELD_COLOR
 from .figure import LOOSEST, freeze_for_redraws, pin_labels
-from .spec import Button, Choice, ExplorerSpec, Html, Slider, Text
+from .spec import Button, Choice, ExplorerSpec, Html, Text, slider_for
 
 __all__ = ["mean_field_spec", "MeanFieldView", "PHIS", "FINITE_N_TOOLTIP", "FINITE_N_CAPTION"]
 
@@ -28,12 +29,15 @@ FINITE_N_CAPTION = ("<span style='font-size:90%; display:inline-block; max-width
 
 
 def _parse_targets(text: str) -> list[float]:
+    if not isinstance(text, str):
+        raise ValueError(f"others (the other targets) must be a string of numbers separated by commas, "
+                         f"got {text!r}")
     try:
         values = [float(v) for v in text.replace(";", ",").split(",") if v.strip()]
     except ValueError:
-        raise ValueError(f"other targets must be numbers separated by commas, got {text!r}") from None
+        raise ValueError(f"others (the other targets) must be numbers separated by commas, got {text!r}") from None
     if not all(np.isfinite(values)):
-        raise ValueError(f"other targets must be finite, got {text!r}")
+        raise ValueError(f"others (the other targets) must be finite, got {text!r}")
     return values
 
 
@@ -146,9 +150,12 @@ def mean_field_spec(
     >>> ex.result.finite_current, "current" in ex.texts["verdict"]
     (True, True)
     """
-    if phi not in PHIS:
-        raise ValueError(f"phi must be one of {tuple(PHIS)}, got {phi!r}")
+    check_choice("phi", phi, tuple(PHIS))
+    check_choice("feedback", feedback, FEEDBACK_DISTRIBUTIONS)
     _parse_targets(others)
+    for name, value in (("N", N), ("seed", seed), ("n_omega", n_omega), ("n_nodes", n_nodes),
+                        ("diagonal_nodes", diagonal_nodes)):
+        positive_int(name, value, minimum=0 if name == "seed" else 1)
     omega = default_frequencies(n_omega, 1e-3, 1e3)
     state = {"finite": None, "want_finite": True, "N": N, "mf": None}
 
@@ -186,11 +193,11 @@ def mean_field_spec(
         state["want_finite"] = True
 
     controls = {
-        "g": Slider(g, *gain_range, 0.01),
-        "A": Slider(A, *target_range, 0.01),
+        "g": slider_for("g", g, "gain_range", gain_range, 0.01),
+        "A": slider_for("A", A, "target_range", target_range, 0.01),
         "others": Text(others),
         "phi": Choice(tuple(PHIS), phi),
-        "N": Slider(N, *size_range, 10, live=False, integer=True),
+        "N": slider_for("N", N, "size_range", size_range, 10, live=False, integer=True),
     }
     finite = Button("finite", "finite N", want_finite, tooltip=FINITE_N_TOOLTIP)
     return ExplorerSpec(controls, compute, _MeanFieldArtists, figsize=(9.0, 4.2), columns=2,

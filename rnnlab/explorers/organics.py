@@ -8,11 +8,12 @@ import numpy as np
 from matplotlib.colors import to_hex
 from matplotlib.ticker import FixedLocator, LogLocator, MaxNLocator, NullLocator
 
+from ..checks import as_real_array, interval, positive_int, positive_number, real_number
 from ..organics_steady import contrast_response, ring_population
 from ..organics_circuit import circuit_2d, circuit_portrait
 from ..plots.artists import KIND_STYLES, PortraitArtists
 from .figure import MARKER_CHARS, freeze_for_redraws, pin_labels
-from .spec import ExplorerSpec, Html, Slider
+from .spec import ExplorerSpec, Html, Slider, slider_for
 
 __all__ = ["circuit_spec", "normalization_spec"]
 
@@ -120,12 +121,15 @@ def circuit_spec(w_r: float = 2.0, b0: float = 0.5, sigma: float = 0.1, b: float
     [1, 1]
     """
     circuit_2d(w_r, b0, sigma, b, w, z, tau_y, tau_a)  # bad values raise here, before sliders clip them
+    ylim, alim = interval("ylim", ylim), interval("alim", alim)
+    positive_int("n_grid", n_grid), positive_int("n_nullcline", n_nullcline)
     controls = {
-        "w_r": Slider(w_r, *w_r_range, 0.05),
-        "b0": Slider(b0, *gain_range, 0.01), "sigma": Slider(sigma, *gain_range, 0.01),
-        "b": Slider(b, *gain_range, 0.01), "w": Slider(w, *gain_range, 0.01),
-        "z": Slider(z, *z_range, 0.05),
-        "tau_y": Slider(tau_y, *tau_range, 0.1), "tau_a": Slider(tau_a, *tau_range, 0.1),
+        "w_r": slider_for("w_r", w_r, "w_r_range", w_r_range, 0.05),
+        **{name: slider_for(name, value, "gain_range", gain_range, 0.01)
+           for name, value in (("b0", b0), ("sigma", sigma), ("b", b), ("w", w))},
+        "z": slider_for("z", z, "z_range", z_range, 0.05),
+        "tau_y": slider_for("tau_y", tau_y, "tau_range", tau_range, 0.1),
+        "tau_a": slider_for("tau_a", tau_a, "tau_range", tau_range, 0.1),
     }
 
     def compute(w_r, b0, sigma, b, w, z, tau_y, tau_a):
@@ -245,8 +249,15 @@ def normalization_spec(n: int = 24, stimulus: float = 90.0, contrast: float = 1.
     >>> int(np.argmax(rates)), bool(np.allclose(rates, (model.fixed_point()[:12].clip(0)) ** 2))
     (0, True)
     """
-    contrasts = np.geomspace(1e-2, 1e2, 25) if contrasts is None else np.asarray(contrasts, dtype=float)
+    if contrasts is None:
+        contrasts = np.geomspace(1e-2, 1e2, 25)
+    contrasts = as_real_array("contrasts", contrasts, ndim=1)
+    if contrasts.size < 2 or np.any(contrasts <= 0) or np.any(np.diff(contrasts) <= 0):
+        raise ValueError(f"contrasts must be at least two increasing positive numbers, got {contrasts!r}")
     # bad values raise here, before sliders clip them
+    stimulus, tuning_width, pool_width = (real_number(name, value) for name, value in (
+        ("stimulus", stimulus), ("tuning_width", tuning_width), ("pool_width", pool_width)))
+    contrast = positive_number("contrast", contrast)   # on a log slider
     ring_population(n, np.radians(stimulus), contrast=contrast, tuning_width=np.radians(tuning_width),
                     pool_width=np.radians(pool_width), sigma=sigma)
     controls = {

@@ -9,11 +9,12 @@ import numpy as np
 from matplotlib import colormaps
 
 from ..certificates import Certificate, certify
+from ..checks import check_choice, positive_int, positive_number
 from ..models.rnn import RateRNN
 from ..parallel_time import (METHODS, JacobiBound, ParallelTrajectory, rate_rnn_jacobian_norm, jacobi_bound,
                              lyapunov_exponents, parallel_evaluate, sequential_evaluate)
 from ..plots.parallel_time import METHOD_COLORS
-from .spec import Choice, ExplorerSpec, Html, Slider
+from .spec import Choice, ExplorerSpec, Html, slider_for
 
 __all__ = ["parallel_time_spec", "parallel_time_view", "ParallelTimeView"]
 
@@ -160,11 +161,12 @@ def parallel_time_spec(
     >>> bool(np.all(ex.result.errors <= bound * (1 + 1e-9) + 1e-12))
     True
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    check_choice("method", method, METHODS)
     for name, value, low in (("n", n, 1), ("T", T, 1), ("lines", lines, 1), ("transient", transient, 0)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+        positive_int(name, value, minimum=low)
+    positive_number("dt", dt), positive_number("tol", tol)
+    if max_iter is not None:
+        positive_int("max_iter", max_iter)
     rng = np.random.default_rng(seed)
     W0 = rng.normal(0.0, 1.0 / np.sqrt(n), size=(n, n))
     x0 = rng.normal(0.0, 1.0, size=n)
@@ -173,8 +175,8 @@ def parallel_time_spec(
         return parallel_time_view(W0, x0, g, dt, method, T=T, tol=tol, max_iter=max_iter, transient=transient)
 
     controls = {
-        "g": Slider(g, *gain_range, 0.05, live=False),
-        "dt": Slider(dt, *dt_range, 0.01, live=False),
+        "g": slider_for("g", g, "gain_range", gain_range, 0.05, live=False),
+        "dt": slider_for("dt", dt, "dt_range", dt_range, 0.01, live=False),
         "method": Choice(METHODS, method),
     }
     return ExplorerSpec(controls, compute, lambda fig, first: _ParallelTimeArtists(fig, lines),

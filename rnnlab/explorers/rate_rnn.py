@@ -9,31 +9,35 @@ import numpy as np
 from matplotlib.colors import to_hex
 
 from ..activations import ACTIVATIONS, Activation
+from ..checks import as_square_matrix, as_vector, check_callable, check_choice, interval, positive_int
 from ..fixed_points import KINDS
 from ..models import RateRNN
 from ..phase import phase_portrait
 from ..plots import artists
 from .figure import MARKER_CHARS, eigenvalue_window, freeze_for_redraws
-from .spec import Choice, ExplorerSpec, Html, Slider
+from .spec import Choice, ExplorerSpec, Html, slider_for
 
 __all__ = ["rate_rnn_spec", "contraction_spec", "fast_criteria"]
 
 
-def _check(W, u, phi):
-    W = np.asarray(W, dtype=float)
-    if W.shape != (2, 2) or (u is not None and np.shape(u) != (2,)):
-        raise ValueError(f"W must have shape (2, 2) and u shape (2,), got {W.shape} and {np.shape(u)}")
-    if phi not in ACTIVATIONS:
-        raise ValueError(f"phi must be one of {ACTIVATIONS}, got {phi!r}")
-    return W
+def _portrait_options(tau, xlim, ylim, **counts) -> None:
+    """Refuse, by name, what the model and :func:`rnnlab.phase_portrait` would refuse at the first event."""
+    RateRNN(np.zeros((2, 2)), tau=tau)
+    interval("xlim", xlim), interval("ylim", ylim)
+    for name, value in counts.items():
+        positive_int(name, value)
 
 
-def _weight_controls(W, phi, g, weight_range, gain_range, inputs=None, input_range=None) -> dict:
-    controls = {f"w{i + 1}{j + 1}": Slider(W[i, j], *weight_range, 0.05) for i in range(2) for j in range(2)}
-    if inputs is not None:
-        controls |= {f"u{i + 1}": Slider(float(inputs[i]), *input_range, 0.05) for i in range(2)}
+def _weight_controls(W, phi, g, weight_range, gain_range, u=None, input_range=None) -> dict:
+    W = as_square_matrix("W", W, 2)
+    check_choice("phi", phi, ACTIVATIONS)
+    controls = {f"w{i + 1}{j + 1}": slider_for("W", W[i, j], "weight_range", weight_range, 0.05)
+                for i in range(2) for j in range(2)}
+    if u is not None:
+        u = as_vector("u", u, 2)
+        controls |= {f"u{i + 1}": slider_for("u", u[i], "input_range", input_range, 0.05) for i in range(2)}
     controls["phi"] = Choice(ACTIVATIONS, phi)
-    controls["g"] = Slider(g, *gain_range, 0.05)
+    controls["g"] = slider_for("g", g, "gain_range", gain_range, 0.05)
     return controls
 
 
@@ -120,15 +124,14 @@ def rate_rnn_spec(
     >>> ex.result.fixed_points.kinds, "1 fixed point" in ex.texts["key"]
     (('stable node',), True)
     """
-    W = _check(W, u, phi)
-    u = np.asarray(u, dtype=float)
+    controls = _weight_controls(W, phi, g, weight_range, gain_range, u, input_range)
+    _portrait_options(tau, xlim, ylim, n_grid=n_grid, n_nullcline=n_nullcline, n_starts=n_starts)
 
     def compute(w11, w12, w21, w22, u1, u2, phi, g):
         model = RateRNN([[w11, w12], [w21, w22]], u=[u1, u2], tau=tau, phi=Activation(phi, gain=g))
         return phase_portrait(model, xlim, ylim, n_grid=n_grid, n_nullcline=n_nullcline, n_starts=n_starts)
 
-    return ExplorerSpec(_weight_controls(W, phi, g, weight_range, gain_range, u, input_range), compute,
-                        _RateRNNView, figsize=(9.0, 4.2), columns=2, side=(Html("key"),))
+    return ExplorerSpec(controls, compute, _RateRNNView, figsize=(9.0, 4.2), columns=2, side=(Html("key"),))
 
 
 class _RateRNNView:
@@ -251,18 +254,23 @@ def contraction_spec(
     """
     from ..certificates import Certificates
 
-    W = _check(W, None, phi)
-    criteria = fast_criteria(RateRNN) if criteria is None else tuple(criteria)
-    if not criteria or not all(callable(fn) for fn in criteria):
-        raise ValueError("criteria must be a non-empty sequence of callables fn(model) -> Certificate")
+    controls = _weight_controls(W, phi, g, weight_range, gain_range)
+    _portrait_options(tau, xlim, ylim, n_grid=n_grid, n_nullcline=n_nullcline, n_starts=n_starts)
+    if criteria is None:
+        criteria = fast_criteria(RateRNN)
+    elif isinstance(criteria, str) or not np.iterable(criteria) or not tuple(criteria):
+        raise ValueError(f"criteria must be a non-empty sequence of callables fn(model) -> Certificate, "
+                         f"got {criteria!r}")
+    criteria = tuple(criteria)
+    for fn in criteria:
+        check_callable("criteria", fn)
 
     def compute(w11, w12, w21, w22, phi, g):
         model = RateRNN([[w11, w12], [w21, w22]], tau=tau, phi=Activation(phi, gain=g))
         pp = phase_portrait(model, xlim, ylim, n_grid=n_grid, n_nullcline=n_nullcline, n_starts=n_starts)
         return pp, Certificates(fn(model) for fn in criteria)
 
-    return ExplorerSpec(_weight_controls(W, phi, g, weight_range, gain_range), compute, _ContractionView,
-                        figsize=(5.2, 4.4), columns=2, side=(Html("table"),))
+    return ExplorerSpec(controls, compute, _ContractionView, figsize=(5.2, 4.4), columns=2, side=(Html("table"),))
 
 
 class _ContractionView:

@@ -23,7 +23,9 @@ from typing import Any, Callable, Mapping, Protocol
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["Slider", "Choice", "Text", "Html", "Button", "ExplorerSpec", "ExplorerState", "View"]
+from ..checks import interval, real_number
+
+__all__ = ["Slider", "Choice", "Text", "Html", "Button", "ExplorerSpec", "ExplorerState", "View", "slider_for"]
 
 
 def _number(owner: str, name: str, value) -> float:
@@ -94,6 +96,24 @@ class Slider:
         return value
 
 
+def slider_for(name: str, value, range_name: str, bounds, step: float, **options) -> Slider:
+    """The :class:`Slider` of a spec factory's argument ``name`` (its initial value) over ``bounds``
+    (the factory's argument ``range_name``, ``(low, high)``): bad values are refused naming those
+    arguments rather than the slider's fields.
+
+    Examples
+    --------
+    >>> slider_for("g", 0.5, "gain_range", (0.1, 4.0), 0.05).max
+    4.0
+    >>> slider_for("g", 0.5, "gain_range", (4.0, 0.1), 0.05)
+    Traceback (most recent call last):
+    ...
+    ValueError: gain_range must be (low, high) with low < high, got (4.0, 0.1)
+    """
+    low, high = interval(range_name, bounds)
+    return Slider(real_number(name, value), low, high, step, **options)
+
+
 @dataclass(frozen=True)
 class Choice:
     """One of ``options`` (strings), shown as a dropdown."""
@@ -103,6 +123,8 @@ class Choice:
     label: str | None = None
 
     def __post_init__(self):
+        if isinstance(self.options, str) or not isinstance(self.options, (tuple, list)):
+            raise ValueError(f"Choice options must be a tuple or list of strings, got {self.options!r}")
         object.__setattr__(self, "options", tuple(self.options))
         if not self.options or not all(isinstance(o, str) for o in self.options):
             raise ValueError(f"Choice options must be a non-empty sequence of strings, got {self.options!r}")
@@ -206,7 +228,7 @@ class ExplorerSpec:
             raise ValueError("controls must be a non-empty dict of name -> Slider, Choice or Text")
         for name, control in self.controls.items():
             if not (isinstance(name, str) and name.isidentifier()):
-                raise ValueError(f"control names must be identifiers (compute's keywords), got {name!r}")
+                raise ValueError(f"controls must be named by identifiers (compute's keywords), got {name!r}")
             if not isinstance(control, CONTROLS):
                 raise ValueError(f"controls[{name!r}] must be a Slider, Choice or Text, "
                                  f"got {type(control).__name__}")
@@ -214,10 +236,13 @@ class ExplorerSpec:
         if not callable(self.compute) or not callable(self.view):
             raise ValueError("compute and view must be callables: compute(**values) -> result, "
                              "view(fig, result) -> an object with draw(result)")
-        if len(self.figsize) != 2 or not all(_number("figsize", "entry", v) > 0 for v in self.figsize):
+        if (not isinstance(self.figsize, (tuple, list)) or len(self.figsize) != 2
+                or not all(_number("figsize", "entry", v) > 0 for v in self.figsize)):
             raise ValueError(f"figsize must be two positive numbers (inches), got {self.figsize!r}")
         if isinstance(self.columns, bool) or not isinstance(self.columns, int) or self.columns < 1:
             raise ValueError(f"columns must be an integer >= 1, got {self.columns!r}")
+        if not isinstance(self.side, (tuple, list)):
+            raise ValueError(f"side must be a tuple of Html and Button items, got {self.side!r}")
         rows = tuple(row if isinstance(row, tuple) else (row,) for row in self.side)
         items = [item for row in rows for item in row]
         if not all(isinstance(item, (Html, Button)) for item in items):
