@@ -1,8 +1,8 @@
 """rnnlab: a lab for the stability of recurrent neural networks.
 
 The analysis side (this package's top level) needs only numpy and scipy (cvxpy loads inside the
-LMI searches); ``rnnlab.plots`` needs matplotlib and ``rnnlab.widgets`` ipywidgets, and both load
-on first use. Submodules: :mod:`rnnlab.lognorms`, :mod:`rnnlab.metrics`, :mod:`rnnlab.certificates`,
+LMI searches); ``rnnlab.plots`` and ``rnnlab.explorers`` (the explorers, described for any front end)
+need matplotlib and ``rnnlab.widgets`` (the explorers in a notebook) ipywidgets; all load on first use. Submodules: :mod:`rnnlab.lognorms`, :mod:`rnnlab.metrics`, :mod:`rnnlab.certificates`,
 :mod:`rnnlab.organics_circuit`, :mod:`rnnlab.organics_steady`, :mod:`rnnlab.readout`,
 :mod:`rnnlab.meanfield_targets`, :mod:`rnnlab.parallel_time`,
 :mod:`rnnlab.checks`; the torch side is :mod:`rnnlab.train`.

@@ -79,7 +79,7 @@ def test_every_public_name_is_documented():
     assert undocumented == []
 
 
-@pytest.mark.parametrize("name", ["plots", "widgets"])
+@pytest.mark.parametrize("name", ["plots", "explorers", "widgets"])
 def test_lazy_submodules_load_on_attribute_access(name):
     import rnnlab
 
