@@ -121,6 +121,11 @@ def test_the_state_runs_one_compute_and_one_draw_per_event():
     with pytest.raises(ValueError, match="buttons"):
         state.press("a")
     assert state.view.draws == 3   # a refused event changes nothing
+    failing = ExplorerState(echo_spec(compute=lambda a, b: 1.0 / (a - 0.25)))
+    with pytest.raises(ZeroDivisionError):
+        failing.set(a=0.25, b=1.0)   # a compute that raises leaves the state as it was
+    assert failing.values == {"a": 0.0, "b": 0.5} and failing.result == -4.0
+    assert failing.view.draws == 1 and failing.texts["key"] == "a + b = -4.00"
     assert type(state.fig.canvas).__name__ == "FigureCanvasAgg"   # off-screen, no pyplot
 
 

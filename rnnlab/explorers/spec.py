@@ -173,6 +173,10 @@ class Button:
     action: Callable[[], Any]
     tooltip: str = ""
 
+    def __post_init__(self):
+        if not callable(self.action):
+            raise ValueError(f"Button {self.name!r} needs a callable action, got {self.action!r}")
+
 
 class View(Protocol):
     """What ``ExplorerSpec.view(fig, result)`` returns: it has built the artists of ``fig`` once, and
@@ -301,9 +305,13 @@ class ExplorerState:
         return {name: self.spec.controls[name].coerce(name, value) for name, value in values.items()}
 
     def set(self, **values) -> None:
-        """One event: set the controls named (coerced, as :meth:`coerce`), compute, move the artists."""
-        self.values.update(self.coerce(values))
-        self.result = self.spec.compute(**self.values)
+        """One event: set the controls named (coerced, as :meth:`coerce`), compute, move the artists.
+
+        A compute that raises (a text box holding no numbers) leaves the values, the result and the
+        figure as they were."""
+        values = {**self.values, **self.coerce(values)}
+        self.result = self.spec.compute(**values)
+        self.values = values
         self._draw()
 
     def press(self, name: str) -> None:
