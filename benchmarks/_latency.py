@@ -26,7 +26,9 @@ REFACTOR_NOTE = (
     "which is what runs under Agg) now blits and encodes a PNG at every event, where it used to leave a "
     "full draw to `display(fig)`; both are timed on the same events: the update + forced full draw of "
     "the earlier runs (compute + artist updates + full draw, the rows comparable with them) and the "
-    "fallback's own latency now (`explorer.latencies`: compute + artist updates + blitted render + PNG).")
+    "fallback's own latency now (`explorer.latencies`: compute + artist updates + blitted render + PNG). "
+    "Timed on the shared 2-core machine while other jobs ran (the load line at the end); the earlier "
+    "files were timed at other loads, so compare rows within a file, and across files only ratios.")
 
 
 def slider_walk(n_events: int, start: dict, ranges: dict, step: float, seed: int = 0,
