@@ -24,6 +24,12 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/bench_browser_latency.py                  # 40 events per explorer
     .venv/bin/python benchmarks/bench_browser_latency.py --events 10 --out -   # quick look
+    .venv/bin/python benchmarks/bench_browser_latency.py --compare OLD.md --compare-label "..."
+
+``--compare`` sets the medians beside those of an earlier run (default: the results file this run
+replaces); the 2026-12-06 file compares with the code before the spec refactor (c4a92ee^), run
+minutes before on the same machine. An explorer without a live slider (Parallel in time: its
+sliders report on release, each a solve of seconds) is not driven.
 
 It prints the table and writes it, with the machine, to ``benchmarks/results/browser_latency.md``.
 Without playwright or a system Chromium it says so and exits without writing.
