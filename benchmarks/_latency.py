@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import time
 from pathlib import Path
 
 import numpy as np
 
+from _machine import describe
 from rnnlab import ACTIVATIONS
 from rnnlab.environment import environment_report
 
 WARMUP = 5  # events run before timing (font caches, first renders)
 BUDGET_MS = 100.0
 PHI_EVERY = 40  # events between changes of the nonlinearity
+
+# What the results files say about the run after the spec refactor.
+REFACTOR_NOTE = (
+    "This run is after the spec refactor (commit c4a92ee, issue 16 item 1): each explorer is now an "
+    "`ExplorerSpec` (`rnnlab.explorers`) shown by `rnnlab.widgets.Explorer(spec)`; the benchmark times "
+    "`compute` and the view's `draw` through a copy of the spec (`dataclasses.replace`) instead of "
+    "replacing `explorer.compute`. The non-ipympl fallback (the figure as a PNG in an `ipywidgets.Output`, "
+    "which is what runs under Agg) now blits and encodes a PNG at every event, where it used to leave a "
+    "full draw to `display(fig)`; both are timed on the same events: the update + forced full draw of "
+    "the earlier runs (compute + artist updates + full draw, the rows comparable with them) and the "
+    "fallback's own latency now (`explorer.latencies`: compute + artist updates + blitted render + PNG). "
+    "Timed on the shared 2-core machine while other jobs ran (the load line at the end); the earlier "
+    "files were timed at other loads, so compare rows within a file, and across files only ratios.")
 
 
 def slider_walk(n_events: int, start: dict, ranges: dict, step: float, seed: int = 0,
@@ -35,37 +51,105 @@ def slider_walk(n_events: int, start: dict, ranges: dict, step: float, seed: int
     return events
 
 
-def drive(explorer, events, observe=lambda explorer: None):
-    """Time each event from the control change to the end of a forced full ``fig.canvas.draw()``.
+class _TimedView:
+    """A spec's view whose ``draw`` (the artist updates and the HTML) is timed into ``times``."""
 
-    Returns latencies, their compute parts and render parts (s) for the events after WARMUP, and
-    ``observe(explorer)`` after each of them.
-    """
-    # Agg's draw_idle draws at once; an interactive backend defers it. Defer here too, so that the
-    # forced draw below is the one full render of each event.
-    explorer.fig.canvas.draw_idle = lambda *args, **kwargs: None
-    compute, compute_times = explorer.compute, []
+    def __init__(self, view, times: list):
+        self._view, self._times = view, times
+
+    def draw(self, result):
+        start = time.perf_counter()
+        try:
+            return self._view.draw(result)
+        finally:
+            self._times.append(time.perf_counter() - start)
+
+    def __getattr__(self, name):
+        return getattr(self._view, name)
+
+
+def timed_spec(spec):
+    """``spec`` with its ``compute`` and its view's ``draw`` timed: ``(spec, times)``, where
+    ``times["compute"]`` and ``times["view"]`` get the seconds of every call (the first one, when the
+    explorer is built, included). A spec is frozen, so this is a copy (``dataclasses.replace``)."""
+    times = {"compute": [], "view": []}
+    compute, view = spec.compute, spec.view
 
     def timed_compute(**values):
         start = time.perf_counter()
-        result = compute(**values)
-        compute_times.append(time.perf_counter() - start)
-        return result
+        try:
+            return compute(**values)
+        finally:
+            times["compute"].append(time.perf_counter() - start)
 
-    explorer.compute = timed_compute
-    latencies, render_times, observed = [], [], []
+    def timed_view(fig, result):
+        return _TimedView(view(fig, result), times["view"])
+
+    return dataclasses.replace(spec, compute=timed_compute, view=timed_view), times
+
+
+def drive(spec, events, observe=lambda explorer: None) -> dict:
+    """Drive ``Explorer(spec)`` (:mod:`rnnlab.widgets`) through ``events`` and time each event two ways.
+
+    Under Agg the explorer shows its figure as a PNG in an ``ipywidgets.Output`` (the non-ipympl
+    fallback), and since the spec refactor (commit c4a92ee) that render blits: ``explorer.update`` is
+    compute + artist updates + blitted render + PNG encode (``explorer.latencies``). After each event a
+    full ``fig.canvas.draw()`` of the same state is timed as well, which gives the number the earlier
+    runs of these benchmarks reported, "from the control change to the end of a forced full draw":
+    compute + artist updates + full draw (without the sub-0.1 ms of setting the ipywidgets values).
+
+    Returns a dict of arrays (s) over the events after WARMUP: ``full`` (compute + view + full draw,
+    as before), ``fallback`` (the explorer's own latency now), ``compute``, ``view`` (artist and HTML
+    updates), ``full_draw``, ``blitted`` (the fallback's render: blitted render + PNG encode + the
+    widgets' updates, i.e. ``fallback - compute - view``), and ``observed``, ``observe(explorer)``
+    after each of them.
+    """
+    import ipywidgets
+
+    from rnnlab.widgets import Explorer
+
+    spec, times = timed_spec(spec)
+    explorer = Explorer(spec)
+    if isinstance(explorer.fig.canvas, ipywidgets.DOMWidget):
+        explorer.close()
+        raise RuntimeError("drive() times the Output fallback, not ipympl: run it with MPLBACKEND=Agg")
+    canvas = explorer.fig.canvas
+    out = {key: [] for key in ("full", "fallback", "compute", "view", "full_draw", "blitted", "observed")}
     for k, event in enumerate(events):
-        start = time.perf_counter()
         explorer.update(**event)
-        updated = time.perf_counter()
-        explorer.fig.canvas.draw()
+        fallback = explorer.latencies[-1]
+        start = time.perf_counter()
+        canvas.draw()
+        full_draw = time.perf_counter() - start
         if k >= WARMUP:
-            latencies.append(time.perf_counter() - start)
-            render_times.append(time.perf_counter() - updated)
-            observed.append(observe(explorer))
+            compute, view = times["compute"][-1], times["view"][-1]
+            out["full"].append(compute + view + full_draw)
+            out["fallback"].append(fallback)
+            out["compute"].append(compute)
+            out["view"].append(view)
+            out["full_draw"].append(full_draw)
+            out["blitted"].append(fallback - compute - view)
+            out["observed"].append(observe(explorer))
     explorer.close()
-    n = len(latencies)
-    return np.array(latencies), np.array(compute_times[-n:]), np.array(render_times), observed
+    return {key: (value if key == "observed" else np.array(value)) for key, value in out.items()}
+
+
+def fallback_rows(driven: dict, name: str = "explorer") -> dict:
+    """The table rows of one :func:`drive`: the full-draw path of the earlier runs and the fallback now."""
+    return {f"{name}: update + full draw (as in the earlier runs)": driven["full"],
+            "... of which compute": driven["compute"],
+            "... of which artist and HTML updates": driven["view"],
+            "... of which full draw": driven["full_draw"],
+            f"{name}: Output fallback now (update + blitted render + PNG)": driven["fallback"],
+            "... of which blitted render + PNG encode": driven["blitted"]}
+
+
+def ratio_line(driven: dict, name: str = "explorer") -> str:
+    """The fallback now against the full-draw path, medians and p95."""
+    full, now = summary_ms(driven["full"]), summary_ms(driven["fallback"])
+    return (f"{name}: Output fallback now / update + full draw: median {now['median'] / full['median']:.2f}, "
+            f"p95 {now['p95'] / full['p95']:.2f} (the fallback also encodes a PNG, which the full-draw "
+            "path leaves out).")
 
 
 def summary_ms(seconds: np.ndarray) -> dict:
@@ -85,10 +169,14 @@ def table(rows: dict) -> list[str]:
 def machine_section() -> list[str]:
     """The closing lines of a results file: the ipympl caveat and the machine it ran on."""
     return [
-        "With ipympl the render is followed by a PNG encode and a transfer to the browser, not timed here.",
+        "",
+        "With ipympl the render is followed by a PNG encode and a transfer to the browser, timed in "
+        "`browser_latency.md`; the Output fallback's PNG encode is timed here.",
         "",
         "## Machine",
         "",
+        f"- {describe()}",
+        f"- load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
         *[f"- {key}: {value}" for key, value in environment_report().items() if key != "cuda_device"],
         "- matplotlib backend: Agg",
         "",

@@ -13,7 +13,9 @@ Where the time goes, measured beside it:
   the blitted render and ipympl's PNG of it), and any full ``canvas.draw`` that ipympl still makes
   on the browser's request, with its PNG (``get_diff_image``), counted and timed.
 - Panel: the same walk replayed in this process on ``rnnlab.app.build_app()``: the event
-  (compute + artist updates), the Agg render and the PNG encode of :class:`ExplorerPanel`.
+  (compute + artist updates), the Agg render and the PNG encode of :class:`ExplorerPanel`
+  (``rnnlab._app_panel``, built from the same :class:`~rnnlab.explorers.ExplorerSpec` as the
+  notebook's explorer since commit c4a92ee).
 
 The rest (browser -> server message, queueing, the transfer of the PNG, decode, paint) is the
 difference.
@@ -22,6 +24,12 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/bench_browser_latency.py                  # 40 events per explorer
     .venv/bin/python benchmarks/bench_browser_latency.py --events 10 --out -   # quick look
+    .venv/bin/python benchmarks/bench_browser_latency.py --compare OLD.md --compare-label "..."
+
+``--compare`` sets the medians beside those of an earlier run (default: the results file this run
+replaces); the 2026-12-06 file compares with the code before the spec refactor (c4a92ee^), run
+minutes before on the same machine. An explorer without a live slider (Parallel in time: its
+sliders report on release, each a solve of seconds) is not driven.
 
 It prints the table and writes it, with the machine, to ``benchmarks/results/browser_latency.md``.
 Without playwright or a system Chromium it says so and exits without writing.
@@ -92,7 +100,7 @@ SERVER_PROBE = """
 import json, os, sys, time
 import bokeh.server.session as session
 import tornado.websocket as websocket
-from rnnlab.widgets.explorer import Explorer
+from rnnlab._app_panel import ExplorerPanel
 
 OUT, T = os.environ["RNNLAB_BENCH_PROBE"], {}
 handle_patch = session.ServerSession._handle_patch
@@ -110,16 +118,16 @@ def timed_write(self, message, binary=False):
             f.write(json.dumps({"sent": sent, "event": T.pop("event", None)}) + "\\n")
     return write(self, message, binary)
 
-event = Explorer._event
+event = ExplorerPanel._event
 
-def timed_event(self):
+def timed_event(self, *args, **kwargs):
     start = time.perf_counter()
-    event(self)
+    event(self, *args, **kwargs)
     T["event"] = time.perf_counter() - start
 
 session.ServerSession._handle_patch = timed_patch
 websocket.WebSocketHandler.write_message = timed_write
-Explorer._event = timed_event
+ExplorerPanel._event = timed_event
 from panel.command import main
 sys.argv = ["panel", *sys.argv[1:]]
 main()
@@ -130,6 +138,8 @@ def key_walk(n_events: int, n_sliders: int):
     """(slider index, key) per event: each slider right then left, sliders in turn."""
     return [((k // 2) % n_sliders, "ArrowRight" if k % 2 == 0 else "ArrowLeft") for k in range(n_events)]
 
+
+SKIPPED: list[str] = []  # explorers not timed, and why
 
 LOST_AFTER_MS = 10_000  # a key press with no new figure by then is counted lost, not timed
 
@@ -220,8 +230,11 @@ def bench_panel(browser, n_events: int) -> dict:
             app = build_app({title: EXPLORERS[title]})
             panel = app.panel(title)
             sliders = [name for name, c in panel.controls.items() if "value_throttled" in c.param]
-            live = [i for i, name in enumerate(sliders)
-                    if getattr(panel.explorer.controls[name], "continuous_update", True)]
+            live = [i for i, name in enumerate(sliders) if panel.state.spec.controls[name].live]
+            if not live:   # "Parallel in time": its sliders report on release, each a solve of seconds
+                SKIPPED.append(f"Panel app, {title} (no live slider: {', '.join(sliders)} report on release)")
+                app.close()
+                continue
             walk = [(live[i], key) for i, key in key_walk(n_events + WARMUP, len(live))]
 
             page.locator(".bk-tab", has_text=title).click()
@@ -257,25 +270,23 @@ def _stepped(control, key: str):
 
 def server_parts(panel, walk) -> dict:
     """The Panel path's server side on the same walk, in this process: event, Agg render, PNG encode."""
-    import io
+    from rnnlab.explorers.blit import encode_png
 
-    from PIL import Image
-
-    canvas = panel.explorer.fig.canvas
+    canvas = panel.fig.canvas
     event, render, encode, full = [], [], [], []
 
-    def timed_png():
+    def timed_render():
+        # As ExplorerPanel.render does (render_png(canvas, blitter), then the pane), timed in two parts.
         start = time.perf_counter()
-        panel._blit.draw(canvas)   # as ExplorerPanel._png does
+        panel._blit.draw(canvas)
         drawn = time.perf_counter()
-        image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG", compress_level=1)
+        png = encode_png(canvas.buffer_rgba())
         render.append(drawn - start)
         encode.append(time.perf_counter() - drawn)
-        return buffer.getvalue()
+        panel.figure.object = png
+        panel.renders += 1
 
-    panel._png = timed_png
+    panel.render = timed_render   # ExplorerPanel._event calls self.render()
     for name, key in walk:
         control = panel.controls[name]
         before = len(render)
@@ -284,11 +295,8 @@ def server_parts(panel, walk) -> dict:
         if len(render) == before:   # at the end of its range: no event
             continue
         event.append(time.perf_counter() - start - render[-1] - encode[-1])
-        # The baseline: a full draw of the same state, as without blitting (the blitter marks the data
-        # artists animated, which a full draw would skip; it marks them again at its next draw).
-        for ax in panel.explorer.fig.axes:
-            for artist in panel._blit._data(ax):
-                artist.set_animated(False)
+        # The baseline: a full draw of the same state, as without blitting (the blitter leaves the data
+        # artists unanimated after its render, so a full draw draws them).
         start = time.perf_counter()
         canvas.draw()
         full.append(time.perf_counter() - start)
@@ -316,6 +324,13 @@ def calibration_ms(n: int = 20) -> float:
     return 1e3 * float(np.median(times))
 
 
+REFACTOR = (
+    "This run is after the spec refactor (commit c4a92ee, issue 16 item 1): each explorer is described "
+    "once as an `ExplorerSpec` (`rnnlab.explorers`); the notebooks show it with ipywidgets "
+    "(`rnnlab.widgets.Explorer(spec)`, on ipympl's canvas as before), the app with Panel widgets "
+    "(`rnnlab._app_panel.ExplorerPanel(spec)`, which no longer wraps the ipywidgets explorer). The "
+    "server probe now times `ExplorerPanel._event`, the replay wraps `ExplorerPanel.render`.")
+
 NOTES = [
     "What was done about it, in the Panel app (`rnnlab/_app_panel.py`): the figure is blitted (data "
     "artists over a cached background of axes and text; the replay's baseline row is the full draw it "
@@ -335,7 +350,58 @@ NOTES = [
 ]
 
 
-def report(n_events: int, rows: dict, chromium: str, calibration: tuple) -> str:
+BROWSER_ROW = "browser (key -> new figure)"
+EVENT_ROWS = ("kernel: explorer event", "server process: explorer event")
+
+
+def previous_medians(path: Path) -> tuple[str, dict]:
+    """From an earlier results file: its "Generated by" and "Load" lines and, per section (front end, explorer),
+    the medians (ms) of the browser row and of the explorer's event row."""
+    if not path.exists():
+        return "", "", {}
+    text, section, out = path.read_text(), None, {}
+    generated = next((line for line in text.splitlines() if line.startswith("Generated by")), "")
+    load = next((line for line in text.splitlines() if line.startswith("Load: ")), "")
+    for line in text.splitlines():
+        if line.startswith("## "):
+            section = line[3:].strip()
+        elif section and line.startswith("| "):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if cells[0] == BROWSER_ROW or cells[0].startswith(EVENT_ROWS):
+                try:
+                    out.setdefault(section, {})["browser" if cells[0] == BROWSER_ROW else "event"] = float(cells[1])
+                except ValueError:
+                    pass
+    return generated, load, out
+
+
+def comparison(rows: dict, previous: tuple) -> list[str]:
+    """Medians now beside those of an earlier results file (``previous``: what it is, and what
+    :func:`previous_medians` read from it), per front end and explorer."""
+    label, generated, load, before = previous
+    if not before:
+        return []
+    lines = ["## Against an earlier run", "",
+             f"Medians (ms) of {label} "
+             f"({generated.removeprefix('Generated by ').rstrip('.')}) beside this run's. Its load line: "
+             f"\"{load.removeprefix('Load: ')}\" Compare the ratios with the ratio of the calibration draws "
+             "(this run's load line above).", "",
+             "| front end, explorer | browser before | browser now | ratio | event before | event now | ratio |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for front, parts in rows.items():
+        old = before.get(front, {})
+        now_browser = float(np.median(1e3 * parts[BROWSER_ROW]))
+        now_event = next((float(np.median(1e3 * v)) for name, v in parts.items()
+                          if name.startswith(EVENT_ROWS) and v is not None and len(v)), float("nan"))
+        cells = []
+        for key, now in (("browser", now_browser), ("event", now_event)):
+            was = old.get(key)
+            cells += ([f"{was:.1f}", f"{now:.1f}", f"{now / was:.2f}"] if was else ["-", f"{now:.1f}", "-"])
+        lines.append(f"| {front} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def report(n_events: int, rows: dict, chromium: str, calibration: tuple, previous=("", "", "", {})) -> str:
     lines = [
         "# Browser latency: slider key press to updated figure",
         "",
@@ -405,8 +471,10 @@ def report(n_events: int, rows: dict, chromium: str, calibration: tuple) -> str:
                        "the CPUs were shared with other jobs during the run.")
     else:
         summary.append("- The CPUs were about as free as on the idle machine (the load line above).")
-    summary += ["", *NOTES, ""]
-    lines[8:8] = summary
+    if SKIPPED:
+        summary.append("- Not timed: " + "; ".join(SKIPPED) + ".")
+    summary += ["", REFACTOR, "", *NOTES, ""]
+    lines[8:8] = summary + comparison(rows, previous)
 
     from rnnlab.environment import environment_report
 
@@ -420,6 +488,11 @@ def main():
     parser.add_argument("--events", type=int, default=40, help="timed slider events per explorer")
     parser.add_argument("--out", default=str(RESULTS), help="results file, or - for none")
     parser.add_argument("--only", choices=("lab", "panel"), help="one front end only")
+    parser.add_argument("--compare", default=str(RESULTS),
+                        help="an earlier results file whose medians to set beside this run's "
+                             "(default: the one this run replaces)")
+    parser.add_argument("--compare-label", default="the results file this run replaced",
+                        help="what the --compare file is, for the report")
     args = parser.parse_args()
     reason = _harness.missing()
     if reason is not None:
@@ -427,13 +500,14 @@ def main():
         return
     chromium = subprocess.run([_harness.find_chromium(), "--version"], capture_output=True,
                               text=True).stdout.strip()
+    previous = (args.compare_label, *previous_medians(Path(args.compare)))
     rows, before = {}, calibration_ms()
     with _harness.chromium() as browser:
         if args.only in (None, "lab"):
             rows |= bench_jupyterlab(browser, args.events)
         if args.only in (None, "panel"):
             rows |= bench_panel(browser, args.events)
-    text = report(args.events, rows, chromium, (before, calibration_ms()))
+    text = report(args.events, rows, chromium, (before, calibration_ms()), previous)
     publish(text, args.out)
 
 
