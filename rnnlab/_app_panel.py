@@ -14,7 +14,7 @@ import panel as pn
 import param
 
 from ._compat import set_panel_debounce
-from .explorers import Button, Choice, ExplorerSpec, ExplorerState, Slider, Text
+from .explorers import Button, Choice, ExplorerSpec, ExplorerState, FrontEnd, Slider, Text
 from .explorers.blit import BlitRenderer, render_png
 
 __all__ = ["ExplorerPanel", "panel_control"]
@@ -74,7 +74,7 @@ def panel_control(name: str, control):
     raise ValueError(f"control {name!r} must be a Slider, Choice or Text, got {type(control).__name__}")
 
 
-class ExplorerPanel:
+class ExplorerPanel(FrontEnd):
     """One explorer as a Panel layout: its controls as Panel widgets, its HTML, its figure as a PNG.
 
     A Panel control runs one event of the explorer's :class:`~rnnlab.explorers.ExplorerState`
@@ -145,31 +145,10 @@ class ExplorerPanel:
         grid = pn.GridBox(*self.controls.values(), ncols=spec.columns)
         self.layout = pn.Column(pn.Row(grid, *beside), self.figure, css_classes=["rnnlab-explorer"])
 
-    @property
-    def fig(self):
-        """The explorer's figure."""
-        return self.state.fig
-
-    @property
-    def values(self) -> dict:
-        """The current value of every control, by name."""
-        return dict(self.state.values)
-
-    @property
-    def result(self):
-        """The result of the latest ``compute``."""
-        return self.state.result
-
     def update(self, **values) -> None:
         """Set several controls at once, as one event; the Panel controls follow."""
         values = self.state.coerce(values)
         self._event(lambda: self.state.set(**values), values)
-
-    def press(self, name: str) -> None:
-        """Press button ``name`` (as a click does): its action, then one event."""
-        if name not in self.buttons:
-            raise ValueError(f"name must be one of the buttons {list(self.buttons)}, got {name!r}")
-        self._event(lambda: self.state.press(name))
 
     def close(self) -> None:
         """Release the figure's artists (the figure is on no pyplot list: nothing else holds it)."""

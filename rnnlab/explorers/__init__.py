@@ -41,14 +41,14 @@ in a Panel app.
 'slope at 0: 2.00'
 """
 
-from .spec import Button, Choice, ExplorerSpec, ExplorerState, Html, Slider, Text, View, slider_for
+from .spec import Button, Choice, ExplorerSpec, ExplorerState, FrontEnd, Html, Slider, Text, View, slider_for
 from .rate_rnn import contraction_spec, fast_criteria, rate_rnn_spec
 from .organics import circuit_spec, normalization_spec
 from .meanfield import MeanFieldView, mean_field_spec
 from .parallel_time import ParallelTimeView, parallel_time_spec, parallel_time_view
 
 __all__ = [
-    "ExplorerSpec", "ExplorerState", "View", "Slider", "Choice", "Text", "Html", "Button", "slider_for",
+    "ExplorerSpec", "ExplorerState", "FrontEnd", "View", "Slider", "Choice", "Text", "Html", "Button", "slider_for",
     "rate_rnn_spec", "contraction_spec", "circuit_spec", "normalization_spec", "mean_field_spec",
     "parallel_time_spec", "fast_criteria", "MeanFieldView", "ParallelTimeView", "parallel_time_view",
 ]

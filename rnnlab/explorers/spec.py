@@ -25,7 +25,8 @@ from matplotlib.figure import Figure
 
 from ..checks import interval, real_number
 
-__all__ = ["Slider", "Choice", "Text", "Html", "Button", "ExplorerSpec", "ExplorerState", "View", "slider_for"]
+__all__ = ["Slider", "Choice", "Text", "Html", "Button", "ExplorerSpec", "ExplorerState", "View", "slider_for",
+           "FrontEnd"]
 
 
 def _number(owner: str, name: str, value) -> float:
@@ -330,3 +331,35 @@ class ExplorerState:
                              f"({list(self.texts)})")
         self.texts.update(texts)
 
+
+class FrontEnd:
+    """What every front end of a spec shares: its :class:`ExplorerState` (``self.state``), read through
+    ``values``, ``result`` and ``fig``, and buttons pressed as events. A front end implements
+    ``_event(run)``: call ``run()`` (which changes the state), then show the texts and the figure."""
+
+    state: ExplorerState
+
+    @property
+    def fig(self):
+        """The explorer's figure."""
+        return self.state.fig
+
+    @property
+    def values(self) -> dict:
+        """The current value of every control, by name."""
+        return dict(self.state.values)
+
+    @property
+    def result(self):
+        """The result of the latest ``compute``."""
+        return self.state.result
+
+    def press(self, name: str) -> None:
+        """Press button ``name`` (as a click does): its action, then one event."""
+        buttons = self.state.spec.items(Button)
+        if name not in buttons:
+            raise ValueError(f"name must be one of the buttons {list(buttons)}, got {name!r}")
+        self._event(lambda: self.state.press(name))
+
+    def _event(self, run) -> None:
+        raise NotImplementedError

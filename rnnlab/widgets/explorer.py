@@ -13,7 +13,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from .. import explorers
 from .._compat import ipympl_send_whole_png_frames, watch_ipympl_front_end
-from ..explorers import Button, Choice, ExplorerSpec, ExplorerState, Slider, Text
+from ..explorers import Button, Choice, ExplorerSpec, ExplorerState, FrontEnd, Slider, Text
 from ..explorers.blit import BlitRenderer, encode_png, render_png
 
 __all__ = ["Explorer", "control_widget", "rate_rnn_explorer", "contraction_explorer", "circuit_explorer",
@@ -76,7 +76,7 @@ def _close_tree(widget) -> None:
     widget.close()
 
 
-class Explorer:
+class Explorer(FrontEnd):
     """An :class:`~rnnlab.explorers.ExplorerSpec` in a notebook: ipywidgets controls above its figure.
 
     Each control change is one event: the :class:`~rnnlab.explorers.ExplorerState` computes and moves
@@ -131,7 +131,6 @@ class Explorer:
         with plt.ioff():  # shown inside the explorer's widget, not by pyplot
             fig = plt.figure(figsize=spec.figsize, layout="constrained")
         self.state = ExplorerState(spec, fig)
-        self.fig = fig
         self.latencies: list[float] = []
         self._holding = False
 
@@ -175,16 +174,6 @@ class Explorer:
             control.observe(self._handlers[name], names="value")
         self._show_figure()
 
-    @property
-    def values(self) -> dict:
-        """The current value of every control, by name."""
-        return dict(self.state.values)
-
-    @property
-    def result(self):
-        """The result of the latest ``compute``."""
-        return self.state.result
-
     def update(self, **values) -> None:
         """Set several controls at once, as one event (one ``compute``, one redraw).
 
@@ -198,12 +187,6 @@ class Explorer:
         finally:
             self._holding = False
         self._event(lambda: self.state.set(**values))
-
-    def press(self, name: str) -> None:
-        """Press button ``name`` (as a click does): its action, then one event."""
-        if name not in self.buttons:
-            raise ValueError(f"name must be one of the buttons {list(self.buttons)}, got {name!r}")
-        self._event(lambda: self.state.press(name))
 
     def close(self) -> None:
         """Detach the controls, close the widgets and the figure."""
