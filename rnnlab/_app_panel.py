@@ -135,7 +135,8 @@ class ExplorerPanel(FrontEnd):
         for name, item in spec.items(Button).items():
             self.buttons[name] = button = pn.widgets.Button(**{_LABEL: item.label}, description=item.tooltip or None)
             button.on_click(lambda event, name=name: self.press(name))
-        rows = [[self.outputs.get(item.name) or self.buttons[item.name] for item in row] for row in spec.side]
+        shown = {**self.outputs, **self.buttons}
+        rows = [[shown[item.name] for item in row] for row in spec.side]
         side = [pn.Row(*row) if len(row) > 1 else row[0] for row in rows]
         beside = [pn.Column(*side)] if len(side) > 1 else side
 

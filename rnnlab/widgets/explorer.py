@@ -147,7 +147,8 @@ class Explorer(FrontEnd):
             layout=ipywidgets.Layout(grid_template_columns=f"repeat({spec.columns}, max-content)",
                                      flex="0 0 auto"),
         )
-        rows = [[self.outputs.get(item.name) or self.buttons[item.name] for item in row] for row in spec.side]
+        shown = {**self.outputs, **self.buttons}
+        rows = [[shown[item.name] for item in row] for row in spec.side]
         side = [ipywidgets.HBox(row) if len(row) > 1 else row[0] for row in rows]
         if len(side) > 1:
             side = [ipywidgets.VBox(side)]
