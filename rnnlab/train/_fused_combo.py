@@ -116,10 +116,16 @@ def combo_loop(du: torch.Tensor, C: torch.Tensor, A: torch.Tensor) -> torch.Tens
     >>> combo_loop(du, 0.5 * torch.eye(4), torch.zeros(2, 2, 2))[0]    # 1 + 0.5 (1 + 0.5)
     tensor([1.7500, 1.7500, 1.7500, 1.7500])
     """
+    check_shapes(du, C, A)
+    return ComboLoop.apply(du, C, A)
+
+
+def check_shapes(du, C, A) -> None:
+    """Refuse inputs of the Combo recurrence that are not ``du`` (B, T, N), ``C`` (N, N), ``A`` (p, n, n)
+    with ``p n = N``, naming the shapes (shared by the fused and parallel backends)."""
     if du.ndim != 3:
         raise ValueError(f"du must have shape (batch, T, N), got {tuple(du.shape)}")
     N = du.shape[-1]
     if C.shape != (N, N) or A.ndim != 3 or A.shape[0] * A.shape[1] != N or A.shape[1] != A.shape[2]:
         raise ValueError(f"C must be ({N}, {N}) and A (p, n, n) with p n = {N}, got {tuple(C.shape)} "
                          f"and {tuple(A.shape)}")
-    return ComboLoop.apply(du, C, A)

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ._fused_combo import block_step, weight_grads
+from ._fused_combo import block_step, check_shapes, weight_grads
 
 __all__ = ["PARALLEL_METHODS", "JACOBIAN_MEMORY_LIMIT", "ParallelOptions", "ParallelResult", "affine_scan",
            "check_jacobian_memory", "parallel_combo_states",
@@ -248,7 +248,7 @@ def parallel_combo_states(du: torch.Tensor, C: torch.Tensor, A: torch.Tensor, *,
     >>> res.states[0, :, 0], res.converged, res.iterations    # linear: one Newton step is exact
     (tensor([0.0000, 1.0000, 1.5000, 1.7500], dtype=torch.float64), True, 1)
     """
-    _check_shapes(du, C, A)
+    check_shapes(du, C, A)
     opts = ParallelOptions(method, tol, max_iter)
     B, T, N = du.shape
     tol, max_iter = opts.resolved(du.dtype, T)
@@ -357,11 +357,3 @@ def parallel_combo_loop(du: torch.Tensor, C: torch.Tensor, A: torch.Tensor,
                       "suffices) or use backend='fused'", RuntimeWarning, stacklevel=2)
     return ParallelComboLoop.apply(du, C, A, res.states), res
 
-
-def _check_shapes(du, C, A):
-    if du.ndim != 3:
-        raise ValueError(f"du must have shape (batch, T, N), got {tuple(du.shape)}")
-    N = du.shape[-1]
-    if C.shape != (N, N) or A.ndim != 3 or A.shape[0] * A.shape[1] != N or A.shape[1] != A.shape[2]:
-        raise ValueError(f"C must be ({N}, {N}) and A (p, n, n) with p n = {N}, got {tuple(C.shape)} "
-                         f"and {tuple(A.shape)}")
